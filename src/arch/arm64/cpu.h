@@ -1,0 +1,113 @@
+// Architectural state of one AArch64 vCPU (user level, EL0) and how the interpreter leaves it.
+// The Cpu owns no memory and no thread: the engine points it at guest memory and runs it.
+#pragma once
+#include <csetjmp>
+#include <cstdint>
+
+namespace xvm::arm64 {
+
+// One 128-bit SIMD&FP register, V0..V31. Lanes are little-endian as in the Arm ARM (element 0
+// is the least significant). GCC defines union type punning, which the handlers rely on.
+union alignas(16) VReg {
+  uint8_t b[16];
+  uint16_t h[8];
+  uint32_t s[4];
+  uint64_t d[2];
+  int8_t sb[16];
+  int16_t sh[8];
+  int32_t ss[4];
+  int64_t sd[2];
+  float f[4];
+  double fd[2];
+  unsigned __int128 q;
+};
+
+// Why the interpreter stopped. The engine turns this into an Exit for the owner (linux/ or
+// machine/); the Cpu itself never decides what an exit means.
+enum class StopKind : uint8_t {
+  None,
+  Syscall,       // SVC #imm; pc already points after the SVC (ELR_EL1 semantics)
+  Undefined,     // UNDEF: unallocated or unimplemented encoding; pc at the instruction
+  Breakpoint,    // BRK #imm; pc at the instruction
+  DataAbort,     // access outside the arena or to a page without the needed permission
+  Alignment,     // misaligned exclusive / acquire-release / atomic access
+  InsnAbort,     // fetch from a page that is not executable
+  Interrupt,     // an asynchronous request (signal, stop) noticed between blocks
+};
+
+struct Stop {
+  StopKind kind = StopKind::None;
+  bool write = false;        // DataAbort: the access was a write
+  bool unimplemented = false;// Undefined: no decode-table entry matched (vs. reserved encoding)
+  uint32_t insn = 0;         // Undefined/Breakpoint: the encoding; Syscall/Breakpoint: imm16
+  uint64_t addr = 0;         // DataAbort/Alignment/InsnAbort: faulting address
+};
+
+enum PendingBits : uint32_t {
+  kPendingInterrupt = 1u << 0,  // stop with StopKind::Interrupt (signals, exit of the process)
+  kPendingFlushCode = 1u << 1,  // guest code may have changed: drop decoded blocks
+};
+
+// FPCR fields (Arm ARM D17.2.48).
+namespace fpcr {
+constexpr uint32_t kIOE = 1u << 8, kDZE = 1u << 9, kOFE = 1u << 10, kUFE = 1u << 11,
+                   kIXE = 1u << 12, kIDE = 1u << 15;
+constexpr uint32_t kFZ16 = 1u << 19;
+constexpr unsigned kRModeShift = 22;  // 0 RN, 1 RP, 2 RM, 3 RZ
+constexpr uint32_t kFZ = 1u << 24, kDN = 1u << 25, kAHP = 1u << 26;
+// Bits a user can set on an ARMv8.0 core without trapped exceptions: AHP, DN, FZ, RMode.
+constexpr uint32_t kWritable = kAHP | kDN | kFZ | (3u << kRModeShift);
+}  // namespace fpcr
+
+// FPSR cumulative exception flags (Arm ARM D17.2.51).
+namespace fpsr {
+constexpr uint32_t kIOC = 1u << 0, kDZC = 1u << 1, kOFC = 1u << 2, kUFC = 1u << 3,
+                   kIXC = 1u << 4, kIDC = 1u << 7, kQC = 1u << 27;
+constexpr uint32_t kWritable = kIOC | kDZC | kOFC | kUFC | kIXC | kIDC | kQC | (0xfu << 28);
+}  // namespace fpsr
+
+struct Cpu {
+  // X0..X30, and SP in slot 31. Register 31 means XZR or SP depending on the encoding; the
+  // accessors below make the choice explicit at each use.
+  uint64_t x[32] = {};
+  uint64_t pc = 0;
+  uint32_t nzcv = 0;  // N Z C V in bits 31..28, as MRS NZCV shows them
+  uint32_t fpcr = 0;
+  uint32_t fpsr = 0;
+  VReg v[32] = {};
+  uint64_t tpidr_el0 = 0;
+  uint64_t tpidrro_el0 = 0;
+
+  // Local exclusive monitor (Arm ARM B2.9). The value loaded is remembered so that the store
+  // can be a host compare-and-swap: another thread's write in between makes it fail.
+  uint64_t excl_addr = 0;
+  unsigned __int128 excl_value = 0;
+  uint8_t excl_size = 0;  // bytes covered, 0 = open (no reservation)
+
+  // Guest memory as the interpreter sees it: guest address g is host mem_base + g, for
+  // g + size <= mem_size. Anything else is a data abort (ARCHITECTURE.md, the arena).
+  uint8_t* mem_base = nullptr;
+  uint64_t mem_size = 0;
+
+  Stop stop;
+  uint64_t icount = 0;        // guest instructions retired (approximate across faults)
+  // Requests noticed between blocks (PendingBits); set by handlers (IC IVAU), other threads and
+  // host signal handlers.
+  volatile uint32_t pending = 0;
+  sigjmp_buf* unwind = nullptr;  // where a guest exception inside a handler returns to
+
+  // --- register access (Arm ARM: "X[n]" vs "SP"-capable operands) ---
+  uint64_t xr(unsigned n) const { return n == 31 ? 0 : x[n]; }        // Rn as XZR
+  uint64_t xsp(unsigned n) const { return x[n]; }                     // Rn as SP
+  uint32_t wr(unsigned n) const { return static_cast<uint32_t>(xr(n)); }
+  void set_xr(unsigned n, uint64_t v) { if (n != 31) x[n] = v; }
+  void set_xsp(unsigned n, uint64_t v) { x[n] = v; }
+  void set_wr(unsigned n, uint32_t v) { set_xr(n, v); }  // W writes zero the upper half
+  uint64_t sp() const { return x[31]; }
+};
+
+// Leaves the current instruction with a guest exception. Handlers keep only trivially
+// destructible locals, so unwinding with siglongjmp is safe (no C++ exceptions cross handlers).
+[[noreturn]] void raise_stop(Cpu& cpu, const Stop& stop);
+
+}  // namespace xvm::arm64

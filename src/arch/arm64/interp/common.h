@@ -1,0 +1,99 @@
+// Shared helpers of the interpreter handlers: guest memory access, flags, conditions.
+// Private to arch/arm64 (not part of the subsystem's public header).
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "arch/arm64/cpu.h"
+#include "arch/arm64/decoder.h"
+#include "base/bits.h"
+
+namespace xvm::arm64::interp {
+
+[[noreturn]] inline void undefined(Cpu& cpu, uint32_t insn) {
+  Stop s;
+  s.kind = StopKind::Undefined;
+  s.insn = insn;
+  raise_stop(cpu, s);
+}
+
+[[noreturn]] inline void data_abort(Cpu& cpu, uint64_t addr, bool write) {
+  Stop s;
+  s.kind = StopKind::DataAbort;
+  s.addr = addr;
+  s.write = write;
+  raise_stop(cpu, s);
+}
+
+[[noreturn]] inline void alignment_fault(Cpu& cpu, uint64_t addr, bool write) {
+  Stop s;
+  s.kind = StopKind::Alignment;
+  s.addr = addr;
+  s.write = write;
+  raise_stop(cpu, s);
+}
+
+// Host pointer for an access of n bytes at guest address a; a data abort if any byte lies
+// outside the arena. Pages inside the arena without the needed host permission fault on the
+// host, and the engine's fault handler turns that into the same data abort.
+inline uint8_t* host_ptr(Cpu& cpu, uint64_t a, uint64_t n, bool write) {
+  if (a > cpu.mem_size - n) [[unlikely]]
+    data_abort(cpu, a, write);
+  return cpu.mem_base + a;
+}
+
+template <class T>
+inline T load(Cpu& cpu, uint64_t a) {
+  T v;
+  std::memcpy(&v, host_ptr(cpu, a, sizeof(T), false), sizeof(T));
+  return v;
+}
+
+template <class T>
+inline void store(Cpu& cpu, uint64_t a, T v) {
+  std::memcpy(host_ptr(cpu, a, sizeof(T), true), &v, sizeof(T));
+}
+
+// Arm ARM J1 "ConditionHolds".
+inline bool condition_holds(const Cpu& cpu, unsigned cond) {
+  const bool n = bit(cpu.nzcv, 31), z = bit(cpu.nzcv, 30), c = bit(cpu.nzcv, 29),
+             v = bit(cpu.nzcv, 28);
+  bool r;
+  switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = c; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = c && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: r = true; break;
+  }
+  if ((cond & 1) && cond != 15) r = !r;
+  return r;
+}
+
+inline uint32_t make_nzcv(bool n, bool z, bool c, bool v) {
+  return (uint32_t{n} << 31) | (uint32_t{z} << 30) | (uint32_t{c} << 29) | (uint32_t{v} << 28);
+}
+
+// Arm ARM J1 "AddWithCarry" for 64- or 32-bit operands; returns the result and sets *nzcv.
+inline uint64_t add_with_carry(uint64_t x, uint64_t y, bool carry_in, bool is64, uint32_t* nzcv) {
+  if (is64) {
+    const unsigned __int128 usum = (unsigned __int128)x + y + carry_in;
+    const uint64_t r = static_cast<uint64_t>(usum);
+    const bool c = (usum >> 64) != 0;
+    const bool v = ((~(x ^ y) & (x ^ r)) >> 63) & 1;
+    if (nzcv) *nzcv = make_nzcv(r >> 63, r == 0, c, v);
+    return r;
+  }
+  const uint32_t x32 = static_cast<uint32_t>(x), y32 = static_cast<uint32_t>(y);
+  const uint64_t usum = uint64_t{x32} + y32 + carry_in;
+  const uint32_t r = static_cast<uint32_t>(usum);
+  const bool c = (usum >> 32) != 0;
+  const bool v = ((~(x32 ^ y32) & (x32 ^ r)) >> 31) & 1;
+  if (nzcv) *nzcv = make_nzcv(r >> 31, r == 0, c, v);
+  return r;
+}
+
+}  // namespace xvm::arm64::interp
