@@ -1,0 +1,66 @@
+// Architectural state the difftest compares, the random initial states it starts from, and how
+// differences are printed. Independent of both xvm and Unicorn, so neither side can bias it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xvm::difftest {
+
+// The guest address space both sides see (docs/difftest.md): one executable code page holding
+// the instruction under test followed by a read/write data window. The code page sits right
+// below the window so that PC-relative loads (LDR literal, ADR + load) can reach the window.
+constexpr uint64_t kCodePage = 0xff000;
+constexpr uint64_t kPageSize = 0x1000;
+constexpr uint64_t kWindow = 0x100000;
+constexpr uint64_t kWindowSize = 0x10000;
+
+// Deterministic, platform-independent PRNG (splitmix64): a seed names the same test everywhere.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t next() {
+    uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
+  bool chance(unsigned percent) { return below(100) < percent; }
+
+ private:
+  uint64_t s_;
+};
+
+struct State {
+  uint64_t x[31] = {};
+  uint64_t sp = 0;
+  uint64_t pc = 0;
+  uint32_t nzcv = 0;
+  uint32_t fpcr = 0;
+  uint32_t fpsr = 0;
+  uint64_t tpidr_el0 = 0;
+  uint64_t v[32][2] = {};  // V0..V31 as {low, high} 64-bit halves
+  std::vector<uint8_t> code;  // kPageSize bytes at kCodePage (the instruction is at pc)
+  std::vector<uint8_t> mem;   // kWindowSize bytes at kWindow
+};
+
+// How one instruction ended. Exceptions are compared by class only (docs/difftest.md).
+enum class Outcome { Ok, Undefined, Syscall, Breakpoint, DataAbort, Alignment, Other };
+const char* outcome_name(Outcome o);
+
+struct Result {
+  Outcome outcome = Outcome::Ok;
+  std::string detail;  // side-specific: Unicorn error / interrupt number, xvm fault address
+  State state;         // final state (meaningful when outcome == Ok)
+};
+
+// A random initial state with `insn` at a random slot of the code page, biased towards cases
+// that exercise corner semantics (pointers into the window, FP special values, ...).
+State random_state(Rng& rng, uint32_t insn);
+
+// Lines "name initial xvm unicorn" for every register either side changed or on which the
+// sides disagree (disagreements marked '!'), plus differing memory bytes. Empty if equal.
+std::string diff_states(const State& initial, const State& a, const State& b, bool* differs);
+
+}  // namespace xvm::difftest

@@ -1,0 +1,144 @@
+// Unicorn's side: one uc_engine per CPU model, reset to a saved context before every run so
+// that nothing (exclusive monitor, PSTATE changed by an MSR, TLB) leaks from one test into
+// the next.
+#include <unicorn/unicorn.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "sides.h"
+
+namespace xvm::difftest {
+namespace {
+
+// QEMU's exception numbers (target/arm/cpu.h EXCP_*), as Unicorn's UC_HOOK_INTR reports them.
+constexpr uint32_t kExcpUdef = 1, kExcpSwi = 2, kExcpDataAbort = 4, kExcpBkpt = 7;
+
+void check(uc_err e, const char* what) {
+  if (e != UC_ERR_OK) {
+    std::fprintf(stderr, "xvm-difftest: unicorn %s: %s\n", what, uc_strerror(e));
+    std::exit(2);
+  }
+}
+
+}  // namespace
+
+void UnicornSide::on_interrupt(uc_struct* uc, uint32_t intno, void* self) {
+  auto* me = static_cast<UnicornSide*>(self);
+  me->interrupted_ = true;
+  me->intno_ = intno;
+  uc_emu_stop(uc);
+}
+
+UnicornSide::UnicornSide(UcModel model) {
+  check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &uc_), "open");
+  check(uc_ctl_set_cpu_model(uc_, model == UcModel::Max ? UC_CPU_ARM64_MAX : UC_CPU_ARM64_A57),
+        "cpu model");
+  check(uc_mem_map(uc_, kCodePage, kPageSize, UC_PROT_READ | UC_PROT_EXEC), "map code");
+  check(uc_mem_map(uc_, kWindow, kWindowSize, UC_PROT_READ | UC_PROT_WRITE), "map window");
+  uc_hook h;
+  check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0),
+        "hook");
+  // Unicorn starts the CPU at EL1h with FP/AdvSIMD usable (no CPACR trap in its reset state):
+  // we keep that, since writing PSTATE does not re-derive QEMU's cached translation flags in
+  // Unicorn 2.0.1 (an MRS of an EL1 register still succeeded after setting EL0). Differences
+  // caused by running at EL1 are the system-instruction lines' business (exclusions.txt).
+  check(uc_context_alloc(uc_, &ctx_), "context alloc");
+  check(uc_context_save(uc_, ctx_), "context save");
+}
+
+UnicornSide::~UnicornSide() {
+  if (ctx_) uc_context_free(ctx_);
+  if (uc_) uc_close(uc_);
+}
+
+Result UnicornSide::run(const State& in) {
+  check(uc_context_restore(uc_, ctx_), "context restore");
+  check(uc_mem_write(uc_, kCodePage, in.code.data(), kPageSize), "write code");
+  check(uc_mem_write(uc_, kWindow, in.mem.data(), kWindowSize), "write window");
+  // The code page changed behind the translator's back: drop translated blocks of it.
+  uc_ctl_remove_cache(uc_, kCodePage, kCodePage + kPageSize);
+
+  for (int i = 0; i < 29; ++i) uc_reg_write(uc_, UC_ARM64_REG_X0 + i, &in.x[i]);
+  uc_reg_write(uc_, UC_ARM64_REG_X29, &in.x[29]);
+  uc_reg_write(uc_, UC_ARM64_REG_X30, &in.x[30]);
+  uc_reg_write(uc_, UC_ARM64_REG_SP, &in.sp);
+  uc_reg_write(uc_, UC_ARM64_REG_PC, &in.pc);
+  uint64_t v64 = in.nzcv;
+  uc_reg_write(uc_, UC_ARM64_REG_NZCV, &v64);
+  v64 = in.fpcr;
+  uc_reg_write(uc_, UC_ARM64_REG_FPCR, &v64);
+  v64 = in.fpsr;
+  uc_reg_write(uc_, UC_ARM64_REG_FPSR, &v64);
+  uc_reg_write(uc_, UC_ARM64_REG_TPIDR_EL0, &in.tpidr_el0);
+  for (int i = 0; i < 32; ++i) uc_reg_write(uc_, UC_ARM64_REG_Q0 + i, in.v[i]);
+
+  interrupted_ = false;
+  intno_ = 0;
+  const uc_err err = uc_emu_start(uc_, in.pc, in.pc + 4, 0, 1);
+
+  Result r;
+  State& s = r.state;
+  for (int i = 0; i < 29; ++i) uc_reg_read(uc_, UC_ARM64_REG_X0 + i, &s.x[i]);
+  uc_reg_read(uc_, UC_ARM64_REG_X29, &s.x[29]);
+  uc_reg_read(uc_, UC_ARM64_REG_X30, &s.x[30]);
+  uc_reg_read(uc_, UC_ARM64_REG_SP, &s.sp);
+  uc_reg_read(uc_, UC_ARM64_REG_PC, &s.pc);
+  v64 = 0;
+  uc_reg_read(uc_, UC_ARM64_REG_NZCV, &v64);
+  s.nzcv = static_cast<uint32_t>(v64);
+  v64 = 0;
+  uc_reg_read(uc_, UC_ARM64_REG_FPCR, &v64);
+  s.fpcr = static_cast<uint32_t>(v64);
+  v64 = 0;
+  uc_reg_read(uc_, UC_ARM64_REG_FPSR, &v64);
+  s.fpsr = static_cast<uint32_t>(v64);
+  uc_reg_read(uc_, UC_ARM64_REG_TPIDR_EL0, &s.tpidr_el0);
+  for (int i = 0; i < 32; ++i) uc_reg_read(uc_, UC_ARM64_REG_Q0 + i, s.v[i]);
+  s.mem.resize(kWindowSize);
+  uc_mem_read(uc_, kWindow, s.mem.data(), kWindowSize);
+
+  char buf[96];
+  if (interrupted_) {
+    std::snprintf(buf, sizeof buf, "interrupt %u", intno_);
+    r.detail = buf;
+    switch (intno_) {
+      case kExcpUdef: r.outcome = Outcome::Undefined; break;
+      case kExcpSwi: r.outcome = Outcome::Syscall; break;
+      case kExcpBkpt: r.outcome = Outcome::Breakpoint; break;
+      // Translation and permission faults come back as UC_ERR_*_UNMAPPED/_PROT; what reaches
+      // the hook as a data abort is an alignment fault (exclusives, atomics, acquire/release).
+      case kExcpDataAbort: r.outcome = Outcome::Alignment; break;
+      default: r.outcome = Outcome::Other; break;
+    }
+    return r;
+  }
+  std::snprintf(buf, sizeof buf, "%s", uc_strerror(err));
+  switch (err) {
+    case UC_ERR_OK: r.outcome = Outcome::Ok; break;
+    case UC_ERR_INSN_INVALID: r.outcome = Outcome::Undefined; r.detail = buf; break;
+    case UC_ERR_FETCH_UNMAPPED:
+    case UC_ERR_FETCH_PROT:
+      // A fetch fault at a new pc belongs to the *next* instruction (a taken branch to an
+      // unmapped target): the one under test completed.
+      r.outcome = s.pc != in.pc ? Outcome::Ok : Outcome::Other;
+      if (r.outcome != Outcome::Ok) r.detail = buf;
+      break;
+    case UC_ERR_READ_UNMAPPED:
+    case UC_ERR_WRITE_UNMAPPED:
+    case UC_ERR_READ_PROT:
+    case UC_ERR_WRITE_PROT:
+      r.outcome = Outcome::DataAbort;
+      r.detail = buf;
+      break;
+    case UC_ERR_READ_UNALIGNED:
+    case UC_ERR_WRITE_UNALIGNED:
+      r.outcome = Outcome::Alignment;
+      r.detail = buf;
+      break;
+    default: r.outcome = Outcome::Other; r.detail = buf; break;
+  }
+  return r;
+}
+
+}  // namespace xvm::difftest
