@@ -239,6 +239,23 @@ bool Arena::accessible(uint64_t addr, uint64_t len, int prot) const {
   return true;
 }
 
+bool Arena::is_free(uint64_t addr, uint64_t len) const {
+  if (!range_ok(addr, len, size_)) return false;
+  std::lock_guard lock(mu_);
+  auto it = maps_.lower_bound(addr);
+  if (it != maps_.end() && it->second.start < addr + len) return false;
+  return it == maps_.begin() || std::prev(it)->second.end <= addr;
+}
+
+bool Arena::any_exec(uint64_t addr, uint64_t len) const {
+  std::lock_guard lock(mu_);
+  auto it = maps_.upper_bound(addr);
+  if (it != maps_.begin()) --it;
+  for (; it != maps_.end() && it->second.start < addr + len; ++it)
+    if (it->second.end > addr && (it->second.prot & kExec)) return true;
+  return false;
+}
+
 uint8_t* Arena::host(uint64_t addr, uint64_t len, int prot) const {
   return accessible(addr, len, prot) ? base_ + addr : nullptr;
 }

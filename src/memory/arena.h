@@ -59,6 +59,10 @@ class Arena {
   // True when every byte of [addr, addr+len) is mapped with all of `prot`.
   bool accessible(uint64_t addr, uint64_t len, int prot) const;
   bool executable(uint64_t addr) const { return accessible(addr, 4, kExec); }
+  // True when no byte of [addr, addr+len) is mapped (and the range lies inside the arena).
+  bool is_free(uint64_t addr, uint64_t len) const;
+  // True when some page of [addr, addr+len) is mapped executable (decoded code may be stale).
+  bool any_exec(uint64_t addr, uint64_t len) const;
 
   // Bounded copies between guest and host; false (nothing or part copied) on a bad range.
   bool read(uint64_t addr, void* dst, uint64_t len) const;

@@ -1,0 +1,264 @@
+#include "linux/process.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "arch/arm64/features.h"
+#include "linux/elf_loader.h"
+#include "linux/initial_stack.h"
+#include "linux/signals.h"
+#include "linux/syscalls/syscalls.h"
+
+namespace xvm::linux_user {
+namespace {
+
+// Guest address-space layout inside the arena (1 TiB): programs at their link addresses (or
+// PIE at kPieBase), mmap area below the stack, stack at the top.
+constexpr uint64_t kArenaSize = uint64_t{1} << 40;
+constexpr uint64_t kStackTop = kArenaSize - 0x10000;
+constexpr uint64_t kStackSize = 8 << 20;  // RLIMIT_STACK's usual 8 MiB, mapped up front
+constexpr uint64_t kPieBase = 0x5555550000;
+constexpr uint64_t kBrkMax = uint64_t{1} << 34;  // room the heap may grow into (if free)
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+class ArenaCode final : public engine::CodeSource {
+ public:
+  explicit ArenaCode(const memory::Arena& a) : arena_(a) {}
+  bool fetch(uint64_t addr, uint32_t* insn) const override {
+    if ((addr & 3) || !arena_.executable(addr)) return false;
+    std::memcpy(insn, arena_.base() + addr, 4);
+    return true;
+  }
+
+ private:
+  const memory::Arena& arena_;
+};
+
+std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(std::string(std::strerror(errno)));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return std::unexpected(std::string("not a regular file"));
+  }
+  std::vector<uint8_t> buf(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < buf.size()) {
+    const ssize_t n = pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(done));
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  buf.resize(done);
+  return buf;
+}
+
+}  // namespace
+
+std::string Process::host_path(const std::string& p) const {
+  if (!opts_.sysroot.empty() && !p.empty() && p[0] == '/') {
+    std::string s = opts_.sysroot + p;
+    struct stat st;
+    if (lstat(s.c_str(), &st) == 0) return s;
+  }
+  return p;
+}
+
+std::expected<std::unique_ptr<Process>, std::string> Process::create(const RunOptions& opts) {
+  std::unique_ptr<Process> p(new Process());
+  p->opts_ = opts;
+  auto arena = memory::Arena::create(kArenaSize);
+  if (!arena) return std::unexpected(arena.error());
+  p->arena_ = std::move(*arena);
+  memory::Arena& A = *p->arena_;
+
+  const std::string path = p->host_path(opts.program);
+  auto image = read_file(path);
+  if (!image) return std::unexpected(image.error());
+  char resolved[PATH_MAX];
+  p->exe_path = realpath(path.c_str(), resolved) ? resolved : path;
+
+  auto span = elf_load_span(*image);
+  if (!span) return std::unexpected(span.error());
+  auto exe = load_elf(A, *image, kPieBase, p->exe_path);
+  if (!exe) return std::unexpected(exe.error());
+
+  // Stack at the top; the mmap area grows down from below it (with a guard gap).
+  const uint64_t stack_lo = kStackTop - kStackSize;
+  if (int e = A.map_fixed(stack_lo, kStackSize, memory::kRead | memory::kWrite |
+                          (exe->exec_stack ? memory::kExec : 0), false, -1, 0, "[stack]"))
+    return std::unexpected(std::string("cannot map the stack: ") + std::strerror(-e));
+  A.set_mmap_top(stack_lo - (uint64_t{1} << 30));
+
+  uint64_t entry = exe->entry, interp_base = 0;
+  if (!exe->interp.empty()) {
+    const std::string ipath = p->host_path(exe->interp);
+    auto iimage = read_file(ipath);
+    if (!iimage) return std::unexpected("interpreter " + exe->interp + ": " + iimage.error());
+    auto ispan = elf_load_span(*iimage);
+    if (!ispan) return std::unexpected("interpreter " + exe->interp + ": " + ispan.error());
+    auto where = A.find_free(*ispan, 0);
+    if (!where) return std::unexpected("no room for the interpreter");
+    auto interp = load_elf(A, *iimage, *where, ipath);
+    if (!interp) return std::unexpected("interpreter " + exe->interp + ": " + interp.error());
+    entry = interp->entry;
+    interp_base = interp->lowest;
+  }
+
+  // Linux returns from handlers through the vDSO's __kernel_rt_sigreturn; xvm maps the same two
+  // instructions (unwinders such as libgcc's recognise a signal frame by them).
+  auto tramp = A.find_free(kPageSize, 0);
+  if (!tramp) return std::unexpected("no room for the signal trampoline");
+  const uint32_t code[2] = {0xd2801168u /* mov x8, #139 */, 0xd4000001u /* svc #0 */};
+  A.map_fixed(*tramp, kPageSize, memory::kRead | memory::kWrite, false, -1, 0, "[vdso]");
+  A.write(*tramp, code, sizeof code);
+  A.protect(*tramp, kPageSize, memory::kRead | memory::kExec);
+  p->sigreturn_trampoline = *tramp;
+
+  p->brk_start = p->brk_cur = page_up(exe->highest);
+  p->brk_limit = p->brk_start + kBrkMax;
+
+  StackImage st;
+  st.argv = opts.argv;
+  st.envp = opts.envp;
+  st.execfn = opts.program;
+  if (getrandom(st.random, sizeof st.random, 0) != sizeof st.random)
+    for (auto& b : st.random) b = static_cast<uint8_t>(now_ns());
+  st.auxv = {
+      {AT_HWCAP, arm64::kHwcap},   {AT_PAGESZ, kPageSize},
+      {AT_CLKTCK, 100},            {AT_PHDR, exe->phdr},
+      {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, exe->phnum},
+      {AT_BASE, interp_base},      {AT_FLAGS, 0},
+      {AT_ENTRY, exe->entry},      {AT_UID, getuid()},
+      {AT_EUID, geteuid()},        {AT_GID, getgid()},
+      {AT_EGID, getegid()},        {AT_SECURE, 0},
+      {AT_HWCAP2, arm64::kHwcap2}, {51 /* AT_MINSIGSTKSZ */, kMinSigStackSize},
+  };
+  auto built = build_initial_stack(A, kStackTop, stack_lo, st);
+  if (!built) return std::unexpected(built.error());
+  p->auxv_addr = built->auxv_addr;
+  p->auxv_bytes = built->auxv_bytes;
+
+  p->cpu_.x[31] = built->sp;
+  p->cpu_.pc = entry;
+  p->cpu_.mem_base = A.base();
+  p->cpu_.mem_size = A.size();
+  p->code_ = std::make_unique<ArenaCode>(A);
+  p->engine_ = std::make_unique<engine::Interpreter>(*p->code_);
+  p->start_ns_ = now_ns();
+  install_signal_forwarding(*p);
+  return p;
+}
+
+Process::~Process() = default;
+
+void Process::print_stats() const {
+  const double secs = double(now_ns() - start_ns_) / 1e9;
+  const auto& es = engine_->stats();
+  std::fprintf(stderr,
+               "xvm: stats: %llu guest instructions in %.3f s wall (%.1f MIPS); "
+               "%llu blocks / %llu instructions decoded; %llu code flushes\n",
+               static_cast<unsigned long long>(cpu_.icount), secs,
+               secs > 0 ? double(cpu_.icount) / secs / 1e6 : 0.0,
+               static_cast<unsigned long long>(es.blocks_decoded),
+               static_cast<unsigned long long>(es.insns_decoded),
+               static_cast<unsigned long long>(es.code_flushes));
+}
+
+void Process::exit_group(int status) {
+  if (opts_.stats) print_stats();
+  std::fflush(nullptr);
+  _exit(status & 0xff);
+}
+
+void Process::die_with_signal(int sig) {
+  if (opts_.stats) print_stats();
+  std::fflush(nullptr);
+  // Take the host's default action for the same signal, so the parent sees exactly what it
+  // would see for the native program (WIFSIGNALED, core dump flag).
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigaction(sig, &sa, nullptr);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  kill(getpid(), sig);
+  _exit(128 + sig);  // a signal whose default is to ignore (cannot happen for callers)
+}
+
+void Process::run() {
+  for (;;) {
+    const arm64::Stop stop = engine_->run(cpu_);
+    handle_stop(stop);
+    if (pending_signals & ~sigmask) deliver_pending();
+  }
+}
+
+void Process::handle_stop(const arm64::Stop& s) {
+  using arm64::StopKind;
+  switch (s.kind) {
+    case StopKind::None:
+      break;
+    case StopKind::Syscall:
+      handle_syscall();
+      break;
+    case StopKind::Interrupt:
+      break;  // the loop delivers what is pending
+    case StopKind::Undefined:
+      engine::report_undefined(s, cpu_.pc);
+      deliver_signal(SIGILL, ILL_ILLOPC, cpu_.pc);
+      break;
+    case StopKind::Breakpoint:
+      deliver_signal(SIGTRAP, TRAP_BRKPT, cpu_.pc);
+      break;
+    case StopKind::DataAbort:
+      deliver_signal(SIGSEGV,
+                     arena_->accessible(page_down(s.addr), 1, 0) ? SEGV_ACCERR : SEGV_MAPERR,
+                     s.addr);
+      break;
+    case StopKind::InsnAbort:
+      deliver_signal(SIGSEGV, arena_->accessible(page_down(cpu_.pc), 1, 0) ? SEGV_ACCERR
+                                                                            : SEGV_MAPERR,
+                     cpu_.pc);
+      break;
+    case StopKind::Alignment:
+      deliver_signal(SIGBUS, BUS_ADRALN, s.addr);
+      break;
+  }
+}
+
+void Process::handle_syscall() {
+  const uint64_t nr = cpu_.x[8];
+  SyscallArgs a{{cpu_.x[0], cpu_.x[1], cpu_.x[2], cpu_.x[3], cpu_.x[4], cpu_.x[5]}};
+  const int64_t r = dispatch_syscall(*this, nr, a);
+  if (r == kNoReturn) return;  // rt_sigreturn, rt_sigsuspend set the state themselves
+  if (r == -EINTR && (pending_signals & ~sigmask)) {
+    // Interrupted by a signal the guest handles: restart the SVC after the handler when the
+    // handler was installed with SA_RESTART (Linux -ERESTARTSYS), else report EINTR.
+    const int sig = __builtin_ctzll(pending_signals & ~sigmask) + 1;
+    if (sigactions[sig].flags & SA_RESTART) {
+      cpu_.pc -= 4;
+      return;  // x0 still holds the first argument
+    }
+  }
+  cpu_.x[0] = static_cast<uint64_t>(r);
+}
+
+}  // namespace xvm::linux_user

@@ -1,0 +1,94 @@
+// One guest process in user mode: its arena, its vCPU, its interpreter, the syscall layer and
+// the signal bookkeeping. Two Processes in one host process share nothing (ARCHITECTURE.md).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "arch/arm64/cpu.h"
+#include "engine/interpreter.h"
+#include "memory/arena.h"
+
+namespace xvm::linux_user {
+
+struct RunOptions {
+  std::string program;             // path of the guest program as the user gave it
+  std::vector<std::string> argv;   // guest argv, argv[0] included
+  std::vector<std::string> envp;   // guest environment
+  std::string sysroot;             // prefix tried first for absolute guest paths ("" = none)
+  bool strace = false;
+  bool stats = false;
+  std::string xvm_exe;             // this xvm binary, for re-executing AArch64 programs on execve
+  std::vector<std::string> reexec_options;  // options repeated on such re-executions
+};
+
+// The guest's view of one signal's disposition (struct sigaction of the arm64 kernel ABI).
+struct GuestSigaction {
+  uint64_t handler = 0;  // 0 = SIG_DFL, 1 = SIG_IGN, else a guest address
+  uint64_t flags = 0;
+  uint64_t restorer = 0;
+  uint64_t mask = 0;
+};
+
+class Process {
+ public:
+  static std::expected<std::unique_ptr<Process>, std::string> create(const RunOptions& opts);
+  ~Process();
+
+  // Runs the guest to its end and exits the host process the way the guest ended: with its
+  // exit status, or killed by the same signal.
+  [[noreturn]] void run();
+
+  memory::Arena& arena() { return *arena_; }
+  arm64::Cpu& cpu() { return cpu_; }
+  engine::Interpreter& engine() { return *engine_; }
+  const RunOptions& options() const { return opts_; }
+
+  // --- state the syscall layer keeps per process ---
+  uint64_t brk_start = 0, brk_cur = 0, brk_limit = 0;
+  uint64_t auxv_addr = 0, auxv_bytes = 0;
+  std::string exe_path;  // absolute host path of the guest program (/proc/self/exe)
+  std::array<GuestSigaction, 65> sigactions{};
+  uint64_t sigmask = 0;   // blocked signals of the (single) guest thread
+  uint64_t pending_signals = 0;
+  uint64_t clear_child_tid = 0;
+  uint64_t altstack_sp = 0, altstack_size = 0;
+  uint32_t altstack_flags = 2;  // SS_DISABLE
+  uint64_t sigreturn_trampoline = 0;  // guest code "mov x8, #139; svc #0" (the vDSO's sigtramp)
+
+  // Guest path → host path: absolute paths are tried under the sysroot first.
+  std::string host_path(const std::string& guest_path) const;
+
+  // Ends the process as a native one would end with this signal (default action).
+  [[noreturn]] void die_with_signal(int sig);
+  [[noreturn]] void exit_group(int status);
+
+  // Delivers a synchronous or asynchronous signal to the guest thread: runs its handler (frame
+  // on the guest stack) or takes the default action.
+  // `frame_mask`, when given, is the mask the handler's frame saves (rt_sigsuspend's original
+  // mask) instead of the current one. Returns true when a handler frame was set up.
+  bool deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask = {});
+  // Delivers the lowest-numbered pending, unblocked signal forwarded from the host.
+  bool deliver_pending(std::optional<uint64_t> frame_mask = {});
+  // rt_sigreturn: restores the context saved by deliver_signal.
+  int64_t sigreturn();
+  void print_stats() const;
+
+ private:
+  Process() = default;
+  void handle_stop(const arm64::Stop& stop);
+  void handle_syscall();
+
+  RunOptions opts_;
+  std::unique_ptr<memory::Arena> arena_;
+  std::unique_ptr<engine::CodeSource> code_;
+  std::unique_ptr<engine::Interpreter> engine_;
+  arm64::Cpu cpu_;
+  uint64_t start_ns_ = 0;
+};
+
+}  // namespace xvm::linux_user

@@ -1,0 +1,226 @@
+#include "linux/signals.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "linux/process.h"
+#include "linux/syscalls/syscalls.h"
+
+namespace xvm::linux_user {
+namespace {
+
+// The host signal handler needs a process-wide way to reach the guest process it serves. In
+// user mode exactly one Process runs in a host process at a time (xvm run); this pointer is
+// that link and nothing else (no VM state lives here).
+std::atomic<Process*> g_target{nullptr};
+// siginfo of the last instance of each pending signal (standard signals do not queue).
+siginfo_t g_info[65];
+
+constexpr uint64_t bit_of(int sig) { return uint64_t{1} << (sig - 1); }
+
+// Offsets in the arm64 rt_sigframe (Linux arch/arm64/include/uapi/asm/{ucontext,sigcontext}.h):
+// siginfo (128 bytes), then struct ucontext: uc_flags 0, uc_link 8, uc_stack 16 (24 bytes),
+// uc_sigmask 40, padding to 168, uc_mcontext aligned to 16 at 176; sigcontext: fault_address 0,
+// regs[31] 8, sp 256, pc 264, pstate 272, __reserved[4096] at 288 (16-aligned).
+constexpr uint64_t kUc = 128;
+constexpr uint64_t kUcStack = kUc + 16, kUcSigmask = kUc + 40, kMc = kUc + 176;
+constexpr uint64_t kMcRegs = kMc + 8, kMcSp = kMc + 256, kMcPc = kMc + 264, kMcPstate = kMc + 272;
+constexpr uint64_t kMcReserved = kMc + 288;
+constexpr uint64_t kFrameSize = kMcReserved + 4096;
+constexpr uint32_t kFpsimdMagic = 0x46508001, kFpsimdSize = 528;
+constexpr uint32_t kEsrMagic = 0x45535201, kEsrSize = 16;
+
+void on_host_signal(int sig, siginfo_t* info, void*) {
+  Process* p = g_target.load(std::memory_order_acquire);
+  if (!p) return;
+  g_info[sig] = *info;
+  __atomic_or_fetch(&p->pending_signals, bit_of(sig), __ATOMIC_SEQ_CST);
+  __atomic_or_fetch(&p->cpu().pending, uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
+}
+
+bool default_ignores(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+bool default_stops(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+}  // namespace
+
+bool is_fault_signal(int sig) { return sig == SIGSEGV || sig == SIGBUS; }
+
+void apply_host_disposition(Process& p, int sig) {
+  if (sig == SIGKILL || sig == SIGSTOP || is_fault_signal(sig)) return;
+  const GuestSigaction& g = p.sigactions[sig];
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sigfillset(&sa.sa_mask);
+  if (g.handler == 0) {
+    sa.sa_handler = SIG_DFL;
+  } else if (g.handler == 1) {
+    sa.sa_handler = SIG_IGN;
+  } else {
+    // No SA_RESTART: a blocking host syscall must return EINTR so the guest handler can run;
+    // the syscall layer restarts it afterwards when the guest asked for SA_RESTART.
+    sa.sa_sigaction = on_host_signal;
+    sa.sa_flags = SA_SIGINFO;
+  }
+  sigaction(sig, &sa, nullptr);
+}
+
+void apply_host_mask(uint64_t guest_mask) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s = 1; s <= 64; ++s)
+    if ((guest_mask & bit_of(s)) && !is_fault_signal(s) && s != SIGKILL && s != SIGSTOP &&
+        s < SIGRTMIN)
+      sigaddset(&set, s);
+  sigprocmask(SIG_SETMASK, &set, nullptr);
+}
+
+void install_signal_forwarding(Process& p) {
+  g_target.store(&p, std::memory_order_release);
+  for (int s = 1; s < 65; ++s) {
+    struct sigaction cur;
+    if (s < SIGRTMIN && sigaction(s, nullptr, &cur) == 0 && cur.sa_handler == SIG_IGN)
+      p.sigactions[s].handler = 1;
+  }
+  sigset_t cur;
+  sigprocmask(SIG_SETMASK, nullptr, &cur);
+  for (int s = 1; s < SIGRTMIN; ++s)
+    if (sigismember(&cur, s)) p.sigmask |= bit_of(s);
+}
+
+bool Process::deliver_pending(std::optional<uint64_t> frame_mask) {
+  const uint64_t deliverable = pending_signals & ~sigmask;
+  if (!deliverable) return false;
+  const int sig = __builtin_ctzll(deliverable) + 1;
+  __atomic_and_fetch(&pending_signals, ~bit_of(sig), __ATOMIC_SEQ_CST);
+  GuestSigaction& act = sigactions[sig];
+  if (act.handler == 0) {
+    if (default_ignores(sig)) return false;
+    if (default_stops(sig)) {
+      kill(getpid(), SIGSTOP);
+      return false;
+    }
+    die_with_signal(sig);
+  }
+  if (act.handler == 1) return false;
+  // An asynchronous signal: the frame carries the host's siginfo (code <= 0 selects it).
+  return deliver_signal(sig, 0, 0, frame_mask);
+}
+
+bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask) {
+  GuestSigaction& act = sigactions[sig];
+  const bool synchronous = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+                                        sig == SIGTRAP || sig == SIGFPE);
+  // Linux force_sig_fault: a fault signal that is blocked or ignored kills the process.
+  if (synchronous && (act.handler <= 1 || (sigmask & bit_of(sig)))) die_with_signal(sig);
+  if (act.handler == 0) {
+    if (default_ignores(sig)) return false;
+    die_with_signal(sig);
+  }
+  if (act.handler == 1) return false;
+
+  // Choose the stack: the alternate one when asked for and not already on it.
+  uint64_t sp = cpu_.x[31];
+  const bool on_alt = altstack_size && sp - altstack_sp < altstack_size;
+  if ((act.flags & SA_ONSTACK) && altstack_size && !(altstack_flags & SS_DISABLE) && !on_alt)
+    sp = altstack_sp + altstack_size;
+  const uint64_t next_frame = (sp - 16) & ~uint64_t{15};
+  const uint64_t frame = (next_frame - kFrameSize) & ~uint64_t{15};
+
+  uint8_t buf[kFrameSize];
+  std::memset(buf, 0, sizeof buf);
+  auto put32 = [&](uint64_t off, uint32_t v) { std::memcpy(buf + off, &v, 4); };
+  auto put64 = [&](uint64_t off, uint64_t v) { std::memcpy(buf + off, &v, 8); };
+  if (synchronous) {
+    put32(0, sig);
+    put32(8, code);
+    put64(16, addr);
+  } else {
+    std::memcpy(buf, &g_info[sig], 128);
+    put32(0, sig);
+  }
+  put64(kUcStack, altstack_sp);
+  put32(kUcStack + 8, on_alt ? SS_ONSTACK : (altstack_size ? 0 : SS_DISABLE));
+  put64(kUcStack + 16, altstack_size);
+  put64(kUcSigmask, frame_mask ? *frame_mask : sigmask);
+  put64(kMc, synchronous ? addr : 0);
+  for (int i = 0; i < 31; ++i) put64(kMcRegs + 8 * i, cpu_.x[i]);
+  put64(kMcSp, cpu_.x[31]);
+  put64(kMcPc, cpu_.pc);
+  put64(kMcPstate, cpu_.nzcv);
+  uint64_t r = kMcReserved;
+  put32(r, kFpsimdMagic);
+  put32(r + 4, kFpsimdSize);
+  put32(r + 8, cpu_.fpsr);
+  put32(r + 12, cpu_.fpcr);
+  std::memcpy(buf + r + 16, cpu_.v, 512);
+  r += kFpsimdSize;
+  if (synchronous && (sig == SIGSEGV || sig == SIGBUS)) {
+    put32(r, kEsrMagic);
+    put32(r + 4, kEsrSize);
+    put64(r + 8, 0);  // ESR is not modelled in user mode; 0 = unknown
+    r += kEsrSize;
+  }
+  // Terminator record {magic 0, size 0} is already zero.
+  const uint64_t frame_record[2] = {cpu_.x[29], cpu_.x[30]};
+  if (!arena_->write(frame, buf, sizeof buf) ||
+      !arena_->write(next_frame, frame_record, sizeof frame_record)) {
+    // Linux: a frame that cannot be written is a SIGSEGV that kills the process.
+    die_with_signal(SIGSEGV);
+  }
+
+  cpu_.x[0] = static_cast<uint64_t>(sig);
+  cpu_.x[1] = frame;        // &info
+  cpu_.x[2] = frame + kUc;  // &uc
+  cpu_.x[29] = next_frame;
+  cpu_.x[30] = (act.flags & 0x04000000 /* SA_RESTORER */) ? act.restorer : sigreturn_trampoline;
+  cpu_.x[31] = frame;
+  cpu_.pc = act.handler;
+  cpu_.nzcv = 0;
+  uint64_t new_mask = sigmask | act.mask;
+  if (!(act.flags & SA_NODEFER)) new_mask |= bit_of(sig);
+  sigmask = new_mask & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
+  apply_host_mask(sigmask);
+  if (act.flags & SA_RESETHAND) {
+    act = GuestSigaction{};
+    apply_host_disposition(*this, sig);
+  }
+  return true;
+}
+
+int64_t Process::sigreturn() {
+  const uint64_t frame = cpu_.x[31];
+  uint8_t buf[kFrameSize];
+  if ((frame & 15) || !arena_->read(frame, buf, sizeof buf)) die_with_signal(SIGSEGV);
+  auto get32 = [&](uint64_t off) { uint32_t v; std::memcpy(&v, buf + off, 4); return v; };
+  auto get64 = [&](uint64_t off) { uint64_t v; std::memcpy(&v, buf + off, 8); return v; };
+  for (int i = 0; i < 31; ++i) cpu_.x[i] = get64(kMcRegs + 8 * i);
+  cpu_.x[31] = get64(kMcSp);
+  cpu_.pc = get64(kMcPc);
+  cpu_.nzcv = static_cast<uint32_t>(get64(kMcPstate)) & 0xf0000000u;
+  // Walk the __reserved records for fpsimd_context (Linux parse_user_sigframe).
+  for (uint64_t r = kMcReserved; r + 8 <= kFrameSize;) {
+    const uint32_t magic = get32(r), size = get32(r + 4);
+    if (magic == 0) break;
+    if (size < 8 || r + size > kFrameSize) die_with_signal(SIGSEGV);
+    if (magic == kFpsimdMagic && size == kFpsimdSize) {
+      cpu_.fpsr = get32(r + 8) & arm64::fpsr::kWritable;
+      cpu_.fpcr = get32(r + 12) & arm64::fpcr::kWritable;
+      std::memcpy(cpu_.v, buf + r + 16, 512);
+    }
+    r += size;
+  }
+  sigmask = get64(kUcSigmask) & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
+  apply_host_mask(sigmask);
+  return kNoReturn;
+}
+
+}  // namespace xvm::linux_user
