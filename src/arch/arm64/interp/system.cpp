@@ -1,15 +1,107 @@
-// Exception generation and system instructions (Arm ARM C6.2: SVC, BRK, MRS/MSR, hints,
-// barriers, DC/IC).
+// Exception generation and system instructions (Arm ARM C6.2: SVC, BRK, HVC/SMC/HLT/DCPS,
+// hints, barriers, CLREX, MSR (immediate), SYS: DC/IC). MRS/MSR (register) are in
+// system_regs.cpp. xvm runs user programs at EL0 under a Linux-like kernel: what that kernel
+// traps and refuses here becomes UNDEF (the guest's SIGILL).
+#include <atomic>
+
+#include "arch/arm64/features.h"
 #include "arch/arm64/handlers.h"
 #include "arch/arm64/interp/common.h"
 
 namespace xvm::arm64::interp {
+namespace {
+
+// A spin-wait hint for the host core (YIELD, WFE): guests spin on these in lock loops.
+inline void host_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
 
 void SVC(Cpu& cpu, uint32_t insn) {
   const Fields<pat::SVC> f{insn};
   cpu.stop.kind = StopKind::Syscall;
   cpu.stop.insn = f.u<'i'>();
   cpu.pc += 4;  // the preferred return address of an SVC is the next instruction
+}
+
+// HVC and SMC are UNDEF at EL0 (Arm ARM C6.2 HVC/SMC), HLT without an external debugger
+// (halting disabled) and DCPS1/2/3 outside Debug state likewise.
+void HVC(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+void SMC(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+void HLT(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+void DCPS(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+
+// BRK: a Breakpoint Instruction exception; the preferred return address is the BRK itself
+// (Arm ARM D1.10), so pc stays at the instruction. Linux turns it into SIGTRAP.
+void BRK(Cpu& cpu, uint32_t insn) {
+  const Fields<pat::BRK> f{insn};
+  Stop s;
+  s.kind = StopKind::Breakpoint;
+  s.insn = f.u<'i'>();
+  raise_stop(cpu, s);
+}
+
+// Hints. A user-mode emulator has nothing to wait for or signal: WFI/WFE may complete at any
+// time (Arm ARM D1.6 "wake-up events" allow spurious wake-ups), SEV/SEVL only feed WFE.
+void NOP(Cpu&, uint32_t) {}
+void YIELD(Cpu&, uint32_t) { host_pause(); }
+void WFE(Cpu&, uint32_t) { host_pause(); }
+void WFI(Cpu&, uint32_t) {}
+void SEV(Cpu&, uint32_t) {}
+void SEVL(Cpu&, uint32_t) {}
+// Every other hint-space encoding executes as NOP (Arm ARM C6.2 HINT).
+void HINT(Cpu&, uint32_t) {}
+
+// CLREX: clears the local exclusive monitor (Arm ARM B2.9.5).
+void CLREX(Cpu& cpu, uint32_t) { cpu.excl_size = 0; }
+
+// DMB/DSB order every memory access of this thread against the others. The option field
+// (domain and access types) only ever weakens the barrier, so a full host fence is always
+// correct. DSB also waits for cache and TLB maintenance, which is synchronous here.
+void DSB(Cpu&, uint32_t) { std::atomic_thread_fence(std::memory_order_seq_cst); }
+void DMB(Cpu&, uint32_t) { std::atomic_thread_fence(std::memory_order_seq_cst); }
+
+// ISB: context synchronisation. Instructions are re-fetched from decoded blocks that IC IVAU
+// already asked the engine to drop (kPendingFlushCode is honoured at the next block boundary);
+// only the compiler must not move memory accesses across it.
+void ISB(Cpu&, uint32_t) { std::atomic_signal_fence(std::memory_order_seq_cst); }
+
+// MSR (immediate) writes PSTATE fields. In ARMv8.0-A only SPSel, DAIFSet and DAIFClr exist;
+// SPSel is EL1-only and DAIFSet/DAIFClr are UNDEF at EL0 unless SCTLR_EL1.UMA = 1, which
+// Linux never sets. PAN, UAO, DIT, SSBS, TCO, CFINV ... belong to features xvm does not
+// implement. So every form is UNDEF for the guest.
+void MSR_imm(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+
+// SYS (op0 = 1): the cache maintenance operations EL0 may execute under Linux
+// (SCTLR_EL1.UCI = 1, SCTLR_EL1.DZE = 1). Everything else (AT, TLBI, DC ISW, IC IALLU ...)
+// is EL1-only: UNDEF.
+void SYS(Cpu& cpu, uint32_t insn) {
+  const Fields<pat::SYS> f{insn};
+  const uint64_t addr = cpu.xr(f.u<'t'>());
+  switch (sysreg(1, 0, 0, 0, 0) | f.u<'r'>()) {
+    case sysreg(1, 3, 7, 4, 1): {  // DC ZVA: zero the naturally aligned block holding addr
+      const uint64_t base = addr & ~uint64_t{kDczvaBytes - 1};
+      // The block never crosses a page, so the first store faults if any would, and a fault
+      // leaves memory untouched (precise, as the architecture requires).
+      for (unsigned i = 0; i < kDczvaBytes; i += 8) store<uint64_t>(cpu, base + i, 0);
+      return;
+    }
+    case sysreg(1, 3, 7, 5, 1):  // IC IVAU: code may have changed; drop decoded blocks
+      __atomic_fetch_or(&cpu.pending, kPendingFlushCode, __ATOMIC_SEQ_CST);
+      return;
+    // DC CVAC, DC CVAU, DC CVAP, DC CIVAC: clean/invalidate to a point of coherency,
+    // unification or persistence. The host keeps data coherent; nothing to do.
+    case sysreg(1, 3, 7, 10, 1):
+    case sysreg(1, 3, 7, 11, 1):
+    case sysreg(1, 3, 7, 12, 1):
+    case sysreg(1, 3, 7, 14, 1):
+      return;
+    default:
+      undefined(cpu, insn);
+  }
 }
 
 }  // namespace xvm::arm64::interp

@@ -1,0 +1,86 @@
+// MRS and MSR (register): the System registers an EL0 program can reach under Linux (Arm ARM
+// C5.2 "Special-purpose registers", D19.2 ID registers; Linux arch/arm64/kernel/cpufeature.c
+// for the trapped-and-emulated ID space). Anything else is UNDEF, as Linux's SIGILL.
+#include <chrono>
+#include <optional>
+
+#include "arch/arm64/features.h"
+#include "arch/arm64/handlers.h"
+#include "arch/arm64/interp/common.h"
+
+namespace xvm::arm64::interp {
+namespace {
+
+constexpr uint32_t kNZCV = sysreg(3, 3, 4, 2, 0);
+constexpr uint32_t kFPCR = sysreg(3, 3, 4, 4, 0);
+constexpr uint32_t kFPSR = sysreg(3, 3, 4, 4, 1);
+constexpr uint32_t kTPIDR_EL0 = sysreg(3, 3, 13, 0, 2);
+constexpr uint32_t kTPIDRRO_EL0 = sysreg(3, 3, 13, 0, 3);
+constexpr uint32_t kCTR = sysreg(3, 3, 0, 0, 1);
+constexpr uint32_t kDCZID = sysreg(3, 3, 0, 0, 7);
+constexpr uint32_t kCNTFRQ = sysreg(3, 3, 14, 0, 0);
+constexpr uint32_t kCNTVCT = sysreg(3, 3, 14, 0, 2);
+
+// CNTVCT_EL0 at CNTFRQ_EL0 = 1 GHz: the host's monotonic clock in nanoseconds
+// (std::chrono::steady_clock is CLOCK_MONOTONIC on Linux).
+uint64_t virtual_count() {
+  static_assert(kCNTFRQ_EL0 == 1'000'000'000, "CNTVCT scaling assumes a 1 GHz counter");
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// Linux's MRS emulation of op0 = 3, op1 = 0, CRn = 0 (see features.h): CRm = 0 holds only
+// MIDR, MPIDR and REVIDR; CRm = 4..7 reads the table, 0 when absent; the rest is UNDEF.
+std::optional<uint64_t> id_register(uint32_t key) {
+  if ((key & ~uint32_t{0x3f}) == sysreg(3, 0, 0, 0, 0)) {
+    const unsigned crm = (key >> 3) & 0xf, op2 = key & 7;
+    if (crm == 0 && op2 != 0 && op2 != 5 && op2 != 6) return std::nullopt;
+    if (crm != 0 && crm < 4) return std::nullopt;
+    for (const idreg::Entry& e : idreg::kNonZero)
+      if (e.key == key) return e.value;
+    return 0;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void MRS(Cpu& cpu, uint32_t insn) {
+  const Fields<pat::MRS> f{insn};
+  const uint32_t key = sysreg(2, 0, 0, 0, 0) | f.u<'r'>();
+  uint64_t v;
+  switch (key) {
+    case kNZCV: v = cpu.nzcv & 0xf0000000u; break;
+    case kFPCR: v = cpu.fpcr; break;
+    case kFPSR: v = cpu.fpsr; break;
+    case kTPIDR_EL0: v = cpu.tpidr_el0; break;
+    case kTPIDRRO_EL0: v = cpu.tpidrro_el0; break;
+    case kCTR: v = kCTR_EL0; break;
+    case kDCZID: v = kDCZID_EL0; break;
+    case kCNTFRQ: v = kCNTFRQ_EL0; break;
+    case kCNTVCT: v = virtual_count(); break;
+    default: {
+      const std::optional<uint64_t> id = id_register(key);
+      if (!id) undefined(cpu, insn);
+      v = *id;
+    }
+  }
+  cpu.set_xr(f.u<'t'>(), v);  // Rt 31 is XZR: the read happens, the value is dropped
+}
+
+// Only NZCV, FPCR, FPSR and TPIDR_EL0 are writable at EL0; bits that are RES0 (or RAZ/WI
+// because the feature is absent, e.g. FPCR trap enables and FZ16) do not stick.
+void MSR_reg(Cpu& cpu, uint32_t insn) {
+  const Fields<pat::MSR_reg> f{insn};
+  const uint64_t v = cpu.xr(f.u<'t'>());
+  switch (sysreg(2, 0, 0, 0, 0) | f.u<'r'>()) {
+    case kNZCV: cpu.nzcv = static_cast<uint32_t>(v) & 0xf0000000u; break;
+    case kFPCR: cpu.fpcr = static_cast<uint32_t>(v) & fpcr::kWritable; break;
+    case kFPSR: cpu.fpsr = static_cast<uint32_t>(v) & fpsr::kWritable; break;
+    case kTPIDR_EL0: cpu.tpidr_el0 = v; break;
+    default: undefined(cpu, insn);  // TPIDRRO_EL0, CNTFRQ_EL0, ID registers: read-only at EL0
+  }
+}
+
+}  // namespace xvm::arm64::interp
