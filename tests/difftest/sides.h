@@ -37,6 +37,7 @@ class UnicornSide {
   uc_context* ctx_ = nullptr;  // the state after reset, restored before every run
   uint32_t intno_ = 0;
   bool interrupted_ = false;
+  void enter_el0();
   static void on_interrupt(uc_struct* uc, uint32_t intno, void* self);
 };
 

@@ -23,6 +23,39 @@ void check(uc_err e, const char* what) {
 
 }  // namespace
 
+// Unicorn resets the CPU to EL1h. xvm models a Linux user process, i.e. EL0, so the CPU is
+// configured the way Linux configures EL1 for its processes and then drops to EL0 with an
+// ERET executed by Unicorn itself: writing PSTATE through the API would not re-derive QEMU's
+// cached translation flags (hflags) in Unicorn 2.0.1, and an MRS of an EL1 register would
+// still succeed; an exception return rebuilds them. The context saved afterwards is at EL0.
+void UnicornSide::enter_el0() {
+  // CPACR_EL1.FPEN = 0b11: FP/AdvSIMD not trapped at EL0 (Arm ARM D17.2.30).
+  uint64_t cpacr = uint64_t{3} << 20;
+  check(uc_reg_write(uc_, UC_ARM64_REG_CPACR_EL1, &cpacr), "write CPACR_EL1");
+  // SCTLR_EL1 (Arm ARM D17.2.118) as Linux sets it for EL0: UCI (26, cache maintenance by VA),
+  // nTWE (18) and nTWI (16, WFE/WFI not trapped), UCT (15, CTR_EL0 readable), DZE (14, DC
+  // ZVA allowed). The MMU stays off: Unicorn's own memory map provides the address space.
+  uc_arm64_cp_reg sctlr{/*crn=*/1, /*crm=*/0, /*op0=*/3, /*op1=*/0, /*op2=*/0, /*val=*/0};
+  check(uc_reg_read(uc_, UC_ARM64_REG_CP_REG, &sctlr), "read SCTLR_EL1");
+  sctlr.val |= (1u << 26) | (1u << 18) | (1u << 16) | (1u << 15) | (1u << 14);
+  check(uc_reg_write(uc_, UC_ARM64_REG_CP_REG, &sctlr), "write SCTLR_EL1");
+  // SPSR_EL1 = EL0t with DAIF clear, ELR_EL1 = the code page; then ERET.
+  uc_arm64_cp_reg spsr{/*crn=*/4, /*crm=*/0, /*op0=*/3, /*op1=*/0, /*op2=*/0, /*val=*/0};
+  check(uc_reg_write(uc_, UC_ARM64_REG_CP_REG, &spsr), "write SPSR_EL1");
+  uint64_t elr = kCodePage;
+  check(uc_reg_write(uc_, UC_ARM64_REG_ELR_EL1, &elr), "write ELR_EL1");
+  const uint32_t eret = 0xd69f03e0;
+  check(uc_mem_write(uc_, kCodePage, &eret, 4), "write ERET");
+  check(uc_emu_start(uc_, kCodePage, kCodePage + 4, 0, 1), "ERET to EL0");
+  uint64_t pstate = ~uint64_t{0};
+  check(uc_reg_read(uc_, UC_ARM64_REG_PSTATE, &pstate), "read PSTATE");
+  if ((pstate & 0xf) != 0) {  // M[3:0] = EL0t
+    std::fprintf(stderr, "xvm-difftest: unicorn did not enter EL0 (PSTATE %#llx)\n",
+                 static_cast<unsigned long long>(pstate));
+    std::exit(2);
+  }
+}
+
 void UnicornSide::on_interrupt(uc_struct* uc, uint32_t intno, void* self) {
   auto* me = static_cast<UnicornSide*>(self);
   me->interrupted_ = true;
@@ -39,10 +72,7 @@ UnicornSide::UnicornSide(UcModel model) {
   uc_hook h;
   check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0),
         "hook");
-  // Unicorn starts the CPU at EL1h with FP/AdvSIMD usable (no CPACR trap in its reset state):
-  // we keep that, since writing PSTATE does not re-derive QEMU's cached translation flags in
-  // Unicorn 2.0.1 (an MRS of an EL1 register still succeeded after setting EL0). Differences
-  // caused by running at EL1 are the system-instruction lines' business (exclusions.txt).
+  enter_el0();
   check(uc_context_alloc(uc_, &ctx_), "context alloc");
   check(uc_context_save(uc_, ctx_), "context save");
 }
