@@ -9,7 +9,7 @@ packages=(
   libcapstone-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libunicorn-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user busybox-static
-  dpkg-dev cpio xz-utils
+  dpkg-dev cpio xz-utils file python3
 )
 
 sudo_cmd=()

@@ -71,6 +71,10 @@ std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& pa
 }  // namespace
 
 std::string Process::host_path(const std::string& p) const {
+  // /proc/self/exe is the guest program, not xvm (for open, stat and execve alike).
+  if (p == "/proc/self/exe" || p == "/proc/" + std::to_string(getpid()) + "/exe") {
+    if (!exe_path.empty()) return exe_path;
+  }
   if (!opts_.sysroot.empty() && !p.empty() && p[0] == '/') {
     std::string s = opts_.sysroot + p;
     struct stat st;

@@ -34,6 +34,16 @@ constexpr std::array<Entry, kMaxNr> make_table() {
 
 constexpr std::array<Entry, kMaxNr> kTable = make_table();
 
+constexpr std::array<const char*, kMaxNr> make_names() {
+  std::array<const char*, kMaxNr> n{};
+#define NAME(nr, name) n[nr] = #name;
+#include "linux/syscalls/names.inc"
+#undef NAME
+  return n;
+}
+
+constexpr std::array<const char*, kMaxNr> kNames = make_names();
+
 std::string show_string(Process& p, uint64_t addr) {
   auto s = p.arena().read_cstring(addr, 4096);
   if (!s) return addr ? "0x" + std::to_string(addr) : "NULL";
@@ -85,7 +95,8 @@ int64_t dispatch_syscall(Process& p, uint64_t nr, const SyscallArgs& a) {
   const bool trace = p.options().strace;
   std::string line;
   if (trace) {
-    line = std::to_string(getpid()) + " " + (e && e->name ? e->name : "syscall_" + std::to_string(nr)) + "(";
+    const char* name = e && e->name ? e->name : nr < kMaxNr ? kNames[nr] : nullptr;
+    line = std::to_string(getpid()) + " " + (name ? name : "syscall_" + std::to_string(nr)) + "(";
     const char* k = e && e->name ? e->kinds : "xxxxxx";
     for (int i = 0; k[i]; ++i) line += (i ? ", " : "") + show_arg(p, k[i], a.a[i]);
     line += ")";
@@ -94,7 +105,8 @@ int64_t dispatch_syscall(Process& p, uint64_t nr, const SyscallArgs& a) {
   }
   int64_t r;
   if (!e || !e->fn) {
-    warn_enosys(nr, e ? e->name : nullptr);
+    // NOSYS lines are deliberate (the guest's libc copes, e.g. rseq, clone3): no warning.
+    if (!e || !e->name) warn_enosys(nr, nr < kMaxNr ? kNames[nr] : nullptr);
     r = -ENOSYS;
   } else {
     r = e->fn(p, a);

@@ -42,7 +42,6 @@ std::optional<std::vector<iovec>> guest_iovecs(Process& p, uint64_t addr, uint64
 int64_t sys_openat(Process& p, const SyscallArgs& a) {
   auto path = guest_path(p, a.a[1]);
   if (!path) return -EFAULT;
-  if (*path == "/proc/self/exe") *path = p.exe_path;
   if (auto r = open_proc_view(p, *path, a.a[2])) return *r;
   return host_result(openat(dirfd_arg(a.a[0]), path->c_str(),
                             static_cast<int>(open_flags_to_host(a.a[2])),

@@ -62,7 +62,6 @@ Arm64Stat to_guest(const struct stat& s) {
 int64_t sys_newfstatat(Process& p, const SyscallArgs& a) {
   auto path = guest_path(p, a.a[1]);
   if (!path) return -EFAULT;
-  if (*path == "/proc/self/exe") *path = p.exe_path;
   if (!guest_out(p, a.a[2], sizeof(Arm64Stat))) return -EFAULT;
   struct stat st;
   if (fstatat(int(a.a[0]), path->c_str(), &st, int(a.a[3])) != 0) return -errno;
@@ -81,7 +80,6 @@ int64_t sys_fstat(Process& p, const SyscallArgs& a) {
 int64_t sys_statx(Process& p, const SyscallArgs& a) {
   auto path = guest_path(p, a.a[1]);
   if (!path) return -EFAULT;
-  if (*path == "/proc/self/exe") *path = p.exe_path;
   uint8_t* out = guest_out(p, a.a[4], sizeof(struct statx));
   if (!out) return -EFAULT;
   return host_result(
@@ -103,17 +101,19 @@ int64_t sys_fstatfs(Process& p, const SyscallArgs& a) {
 }
 
 int64_t sys_readlinkat(Process& p, const SyscallArgs& a) {
-  auto path = guest_path(p, a.a[1]);
-  if (!path) return -EFAULT;
+  auto raw = p.arena().read_cstring(a.a[1], PATH_MAX);
+  if (!raw) return -EFAULT;
+  auto path = std::optional<std::string>(*raw);
   uint8_t* buf = guest_out(p, a.a[2], a.a[3]);
   if (!buf) return -EFAULT;
   if (static_cast<int64_t>(a.a[3]) <= 0) return -EINVAL;
   // /proc/self/exe names the guest program, not xvm (what qemu-user does too).
-  if (*path == "/proc/self/exe" || *path == "/proc/" + std::to_string(getpid()) + "/exe") {
+  if (raw->starts_with("/proc/") && raw->ends_with("/exe") && p.host_path(*raw) == p.exe_path) {
     const size_t n = std::min<size_t>(p.exe_path.size(), a.a[3]);
     std::memcpy(buf, p.exe_path.data(), n);
     return int64_t(n);
   }
+  *path = p.host_path(*raw);
   return host_result(readlinkat(int(a.a[0]), path->c_str(), reinterpret_cast<char*>(buf), a.a[3]));
 }
 
