@@ -118,6 +118,10 @@ XVM_CONVERT(uint32_t, uint16_t)
 XVM_CONVERT(uint32_t, uint64_t)
 XVM_CONVERT(uint64_t, uint16_t)
 XVM_CONVERT(uint64_t, uint32_t)
+// Same-format "conversions" (quieten NaNs, flush per FZ) keep generic callers linkable.
+XVM_CONVERT(uint16_t, uint16_t)
+XVM_CONVERT(uint32_t, uint32_t)
+XVM_CONVERT(uint64_t, uint64_t)
 #undef XVM_CONVERT
 
 }  // namespace xvm::arm64::fpu
