@@ -52,6 +52,7 @@ const char* outcome_name(Outcome o);
 struct Result {
   Outcome outcome = Outcome::Ok;
   std::string detail;  // side-specific: Unicorn error / interrupt number, xvm fault address
+  uint64_t fault_addr = 0;  // xvm: address of a DataAbort/Alignment (Unicorn does not say)
   State state;         // final state (meaningful when outcome == Ok)
 };
 

@@ -93,6 +93,7 @@ Result XvmSide::run(const State& in) {
 
   Result r;
   r.outcome = outcome_of(stop.kind);
+  r.fault_addr = stop.addr;
   if (r.outcome != Outcome::Ok) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "stop=%d addr=%#llx%s", static_cast<int>(stop.kind),
