@@ -9,6 +9,7 @@
 
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/decoder.h"
+#include "engine/interpreter.h"
 
 namespace xvm::arm64 {
 namespace {
@@ -18,11 +19,27 @@ uint32_t enc(const Pattern& p, unsigned d, unsigned n, unsigned m = 0) {
   return p.value() | (m << 16) | (n << 5) | d;
 }
 
-// Runs one instruction through the decoder, as the interpreter would.
+// Runs one instruction through the interpreter engine's single-step path (decode table,
+// handler, exception unwinding), fetching `insn` at whatever pc the Cpu has.
+class OneInsn : public engine::CodeSource {
+ public:
+  bool fetch(uint64_t, uint32_t* out) const override {
+    *out = insn;
+    return true;
+  }
+  uint32_t insn = 0;
+};
+
+Stop run(Cpu& cpu, uint32_t insn) {
+  static OneInsn code;
+  static engine::Interpreter interp(code);
+  code.insn = insn;
+  return interp.step(cpu);
+}
+
 void exec(Cpu& cpu, uint32_t insn) {
-  const DecodeEntry* e = decode(insn);
-  ASSERT_NE(e, nullptr) << std::hex << insn;
-  e->handler(cpu, insn);
+  const Stop s = run(cpu, insn);
+  ASSERT_EQ(s.kind, StopKind::None) << std::hex << insn;
 }
 
 VReg bytes(const char* hex) {  // "00112233..." -> byte 0 = 0x00, byte 1 = 0x11, ...
@@ -201,6 +218,20 @@ TEST(Crypto, PmullBytesAndDoublewords) {
   // (x^63 + 1)(x + 1) = x^64 + x^63 + x + 1
   EXPECT_EQ(cpu.v[0].d[0], 0x8000000000000003ull);
   EXPECT_EQ(cpu.v[0].d[1], 1u);
+
+  // Sizes 01 and 10 are reserved (Arm ARM C7.2 PMULL): UNDEF, Vd untouched.
+  const VReg before = cpu.v[0];
+  for (unsigned size : {1u, 2u})
+    EXPECT_EQ(run(cpu, enc(pat::PMULL, 0, 1, 2) | size << 22).kind, StopKind::Undefined);
+  EXPECT_TRUE(cpu.v[0].q == before.q);
+}
+
+TEST(Crypto, ReservedSizeFieldsAreUndefined) {
+  // AES/SHA classes with size != 00 are unallocated (Arm ARM C4.1.91-93).
+  Cpu cpu;
+  EXPECT_EQ(run(cpu, enc(pat::AESE, 0, 1) | 1u << 22).kind, StopKind::Undefined);
+  EXPECT_EQ(run(cpu, enc(pat::SHA256H, 0, 1, 2) | 2u << 22).kind, StopKind::Undefined);
+  EXPECT_EQ(run(cpu, enc(pat::SHA1H, 0, 1) | 3u << 22).kind, StopKind::Undefined);
 }
 
 }  // namespace
