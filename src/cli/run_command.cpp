@@ -31,7 +31,6 @@ std::string self_exe() {
 }
 
 [[noreturn]] void run(const RunArgs& r, std::vector<std::string> rest) {
-  if (!rest.empty() && rest[0] == "--") rest.erase(rest.begin());
   if (rest.empty()) {
     std::fprintf(stderr, "xvm run: missing PROGRAM (see xvm run --help)\n");
     std::exit(2);
@@ -79,15 +78,18 @@ std::string self_exe() {
 
 }  // namespace
 
-void add_run_command(CLI::App& app) {
+void add_run_command(CLI::App& app, const std::vector<std::string>& after_dashdash) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Run an AArch64 Linux program (static, or dynamic with --sysroot) on this host");
+      "run",
+      "Run an AArch64 Linux program (static, or dynamic with --sysroot) on this host.\n"
+      "  xvm run [OPTIONS] PROGRAM [ARGS...]");
   cmd->add_option("-E,--env", args->set_env, "Set VAR=VALUE in the guest's environment")
       ->type_name("VAR=VALUE")
-;
+      ->allow_extra_args(false);  // one value per -E, repeatable (never swallow PROGRAM)
   cmd->add_option("-U,--unset", args->unset_env, "Remove VAR from the guest's environment")
-      ->type_name("VAR");
+      ->type_name("VAR")
+      ->allow_extra_args(false);
   cmd->add_option("--sysroot", args->sysroot,
                   "Look up absolute guest paths (and the ELF interpreter) under DIR first "
                   "(default: $XVM_SYSROOT)")
@@ -101,7 +103,11 @@ void add_run_command(CLI::App& app) {
   cmd->footer(
       "PROGRAM and everything after it are passed to the guest unchanged. The exit status is\n"
       "the guest's; a guest killed by a signal kills xvm with the same signal.");
-  cmd->callback([cmd, args] { run(*args, cmd->remaining()); });
+  cmd->callback([cmd, args, after_dashdash] {
+    std::vector<std::string> rest = cmd->remaining();
+    rest.insert(rest.end(), after_dashdash.begin(), after_dashdash.end());
+    run(*args, rest);
+  });
 }
 
 }  // namespace xvm::cli

@@ -102,7 +102,8 @@ int64_t sys_execve(Process& p, const SyscallArgs& a) {
   };
 
   if (file_is_aarch64_elf(host)) {
-    under_xvm(*guest, *argv);
+    // /proc/self/exe (busybox runs its applets that way) means this guest program.
+    under_xvm(host == p.exe_path ? p.exe_path : *guest, *argv);
   } else {
     // A "#!" script whose interpreter is an AArch64 program runs that interpreter under xvm,
     // with the arguments the kernel would pass (binfmt_script: interp [arg] script args...).
