@@ -157,68 +157,93 @@ int Arena::protect(uint64_t addr, uint64_t len, int prot) {
 
 std::expected<uint64_t, int> Arena::remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
                                           bool may_move, std::optional<uint64_t> fixed_to) {
-  if (old_addr & (kPageSize - 1)) return std::unexpected(-EINVAL);
+  // mremap(2): EINVAL for unaligned addresses, zero sizes and MREMAP_FIXED without MAYMOVE;
+  // EFAULT when the old range is not inside one mapping. (old_len 0 duplicates shared
+  // mappings on Linux; xvm does not support that and answers EINVAL.)
+  if ((old_addr & (kPageSize - 1)) || (fixed_to && !may_move)) return std::unexpected(-EINVAL);
   old_len = page_up(old_len);
   new_len = page_up(new_len);
-  if (new_len == 0 || !range_ok(old_addr, old_len, size_)) return std::unexpected(-EINVAL);
-  Mapping m;
-  {
-    std::lock_guard lock(mu_);
-    auto it = maps_.upper_bound(old_addr);
-    if (it == maps_.begin()) return std::unexpected(-EFAULT);
-    --it;
-    if (it->second.end < old_addr + old_len || it->second.start > old_addr)
-      return std::unexpected(-EFAULT);
-    m = it->second;
-  }
-  if (!fixed_to && new_len <= old_len) {
-    if (new_len < old_len) unmap(old_addr + new_len, old_len - new_len);
-    return old_addr;
-  }
-  // Grow in place when the pages after the mapping are free.
+  if (new_len == 0 || old_len == 0 || !range_ok(old_addr, old_len, size_))
+    return std::unexpected(-EINVAL);
+  std::lock_guard lock(mu_);
+  auto it = maps_.upper_bound(old_addr);
+  if (it == maps_.begin()) return std::unexpected(-EFAULT);
+  --it;
+  if (it->second.start > old_addr || it->second.end < old_addr + old_len)
+    return std::unexpected(-EFAULT);
+  const Mapping m = it->second;
+  auto free_locked = [&](uint64_t a, uint64_t len) {
+    if (!range_ok(a, len, size_)) return false;
+    auto n = maps_.lower_bound(a);
+    if (n != maps_.end() && n->second.start < a + len) return false;
+    return n == maps_.begin() || std::prev(n)->second.end <= a;
+  };
+  auto record = [&](uint64_t start, uint64_t len) {
+    Mapping g = m;
+    g.file_offset += old_addr - m.start;
+    g.start = start;
+    g.end = start + len;
+    maps_.emplace(start, g);
+  };
+  auto reserve = [&](uint64_t a, uint64_t len) {
+    mmap(base_ + a, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  };
+
   if (!fixed_to) {
-    std::lock_guard lock(mu_);
-    auto next = maps_.upper_bound(old_addr);
-    const uint64_t end = old_addr + new_len;
-    if (range_ok(old_addr, new_len, size_) && (next == maps_.end() || next->second.start >= end) &&
-        !m.shared) {
-      void* p = mmap(base_ + old_addr + old_len, new_len - old_len, host_prot(m.prot),
-                     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p != MAP_FAILED) {
+    if (new_len <= old_len) {
+      if (new_len < old_len) {
+        reserve(old_addr + new_len, old_len - new_len);
+        carve(old_addr + new_len, old_addr + old_len);
+      }
+      return old_addr;
+    }
+    // Grow in place when the pages after the old range are free in the guest: give them back
+    // to the host and let the host kernel extend the same mapping (file or anonymous alike).
+    const uint64_t ext = old_addr + old_len, ext_len = new_len - old_len;
+    if (free_locked(ext, ext_len)) {
+      munmap(base_ + ext, ext_len);
+      if (mremap(base_ + old_addr, old_len, new_len, 0) != MAP_FAILED) {
         carve(old_addr, old_addr + old_len);
-        Mapping g = m;
-        g.start = old_addr;
-        g.end = end;
-        maps_.emplace(g.start, g);
+        record(old_addr, new_len);
         return old_addr;
       }
+      reserve(ext, ext_len);
     }
+    if (!may_move) return std::unexpected(-ENOMEM);
   }
-  if (!may_move) return std::unexpected(-ENOMEM);
+
   uint64_t dest;
   if (fixed_to) {
     dest = *fixed_to;
+    if ((dest & (kPageSize - 1)) || !range_ok(dest, new_len, size_))
+      return std::unexpected(-EINVAL);
+    if (dest < old_addr + old_len && old_addr < dest + new_len) return std::unexpected(-EINVAL);
   } else {
-    auto f = find_free(new_len, 0);
+    // find_free takes the lock itself; search the map directly instead.
+    std::optional<uint64_t> f;
+    uint64_t top = mmap_top_ ? mmap_top_ : size_;
+    auto n = maps_.lower_bound(top);
+    for (;;) {
+      const uint64_t floor = n != maps_.begin() ? std::prev(n)->second.end : 0;
+      if (top >= new_len && top - new_len >= floor && top - new_len >= kPageSize * 16) {
+        f = top - new_len;
+        break;
+      }
+      if (n == maps_.begin()) break;
+      --n;
+      top = std::min(top, n->second.start);
+    }
     if (!f) return std::unexpected(-ENOMEM);
     dest = *f;
   }
-  if ((dest & (kPageSize - 1)) || !range_ok(dest, new_len, size_)) return std::unexpected(-EINVAL);
-  std::lock_guard lock(mu_);
-  // The host moves the pages (keeping their contents and any file backing).
+  // The host moves the pages (contents and any file backing) and replaces what was at dest.
   void* p = mremap(base_ + old_addr, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED,
                    base_ + dest);
   if (p == MAP_FAILED) return std::unexpected(-errno);
-  // Give the old range back to the reservation.
-  mmap(base_ + old_addr, old_len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS |
-       MAP_NORESERVE, -1, 0);
+  reserve(old_addr, old_len);
   carve(old_addr, old_addr + old_len);
   carve(dest, dest + new_len);
-  Mapping g = m;
-  g.file_offset += old_addr - m.start;
-  g.start = dest;
-  g.end = dest + new_len;
-  maps_.emplace(dest, g);
+  record(dest, new_len);
   return dest;
 }
 
@@ -276,20 +301,20 @@ bool Arena::write(uint64_t addr, const void* src, uint64_t len) {
 
 std::optional<std::string> Arena::read_cstring(uint64_t addr, size_t max_len) const {
   std::string s;
-  while (s.size() < max_len) {
-    // Read up to the end of the current page at a time.
+  for (;;) {
+    // Look at most up to the end of this page, and at most one byte past max_len (the NUL).
     const uint64_t chunk = kPageSize - (addr & (kPageSize - 1));
-    const uint8_t* p = host(addr, chunk, kRead);
+    const uint64_t look = std::min<uint64_t>(chunk, max_len - s.size() + 1);
+    const uint8_t* p = host(addr, look, kRead);
     if (!p) return std::nullopt;
-    const void* nul = std::memchr(p, 0, chunk);
-    if (nul) {
+    if (const void* nul = std::memchr(p, 0, look)) {
       s.append(reinterpret_cast<const char*>(p), static_cast<const uint8_t*>(nul) - p);
-      return s.size() <= max_len ? std::optional(s) : std::nullopt;
+      return s;
     }
-    s.append(reinterpret_cast<const char*>(p), chunk);
-    addr += chunk;
+    if (look < chunk || s.size() + look > max_len) return std::nullopt;  // longer than max_len
+    s.append(reinterpret_cast<const char*>(p), look);
+    addr += look;
   }
-  return std::nullopt;
 }
 
 std::vector<Mapping> Arena::mappings() const {
