@@ -81,7 +81,7 @@ void MSR_imm(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
 void SYS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::SYS> f{insn};
   const uint64_t addr = cpu.xr(f.u<'t'>());
-  switch (sysreg(1, 0, 0, 0, 0) | f.u<'r'>()) {
+  switch (sysreg(1, f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>())) {
     case sysreg(1, 3, 7, 4, 1): {  // DC ZVA: zero the naturally aligned block holding addr
       const uint64_t base = addr & ~uint64_t{kDczvaBytes - 1};
       // The block never crosses a page, so the first store faults if any would, and a fault

@@ -48,7 +48,7 @@ std::optional<uint64_t> id_register(uint32_t key) {
 
 void MRS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MRS> f{insn};
-  const uint32_t key = sysreg(2, 0, 0, 0, 0) | f.u<'r'>();
+  const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   uint64_t v;
   switch (key) {
     case kNZCV: v = cpu.nzcv & 0xf0000000u; break;
@@ -74,7 +74,7 @@ void MRS(Cpu& cpu, uint32_t insn) {
 void MSR_reg(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MSR_reg> f{insn};
   const uint64_t v = cpu.xr(f.u<'t'>());
-  switch (sysreg(2, 0, 0, 0, 0) | f.u<'r'>()) {
+  switch (sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>())) {
     case kNZCV: cpu.nzcv = static_cast<uint32_t>(v) & 0xf0000000u; break;
     case kFPCR: cpu.fpcr = static_cast<uint32_t>(v) & fpcr::kWritable; break;
     case kFPSR: cpu.fpsr = static_cast<uint32_t>(v) & fpsr::kWritable; break;
