@@ -10,9 +10,21 @@
 
 #include "guest_check.h"
 
-static uint64_t d2u(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static double u2d(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
-static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static uint64_t d2u(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+static double u2d(uint64_t u) {
+  double d;
+  memcpy(&d, &u, 8);
+  return d;
+}
+static uint32_t f2u(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
 
 static void test_basic(void) {
   CHECK_EQ(d2u(HIDE(0.1) + HIDE(0.2)), 0x3fd3333333333334ull);
@@ -56,8 +68,10 @@ static void test_special(void) {
   CHECK_EQ_ARCH(d2u(r), 0x7ff8000000000123ull);
   __asm__ volatile("fmul %d0, %d1, %d2" : "=w"(r) : "w"(2.0), "w"(u2d(0xfff0000000000456ull)));
   CHECK_EQ_ARCH(d2u(r), 0xfff8000000000456ull);
-  __asm__ volatile("fsub %d0, %d1, %d2" : "=w"(r) : "w"(u2d(0x7ff8000000000001ull)),
-                   "w"(u2d(0x7ff0000000000002ull)));                 /* sNaN wins over qNaN */
+  __asm__ volatile("fsub %d0, %d1, %d2"
+                   : "=w"(r)
+                   : "w"(u2d(0x7ff8000000000001ull)),
+                     "w"(u2d(0x7ff0000000000002ull))); /* sNaN wins over qNaN */
   CHECK_EQ_ARCH(d2u(r), 0x7ff8000000000002ull);
   __asm__ volatile("fmul %d0, %d1, %d2" : "=w"(r) : "w"(0.0), "w"((double)INFINITY));
   CHECK_EQ_ARCH(d2u(r), 0x7ff8000000000000ull);
@@ -71,36 +85,36 @@ static void test_subnormal(void) {
   double tmin = HIDE(DBL_TRUE_MIN);
   CHECK_EQ(d2u(tmin), 1);
   CHECK_EQ(d2u(tmin * 2), 2);
-  CHECK_EQ(d2u(tmin / 2), 0);                    /* exactly half: ties to even (zero) */
+  CHECK_EQ(d2u(tmin / 2), 0); /* exactly half: ties to even (zero) */
   CHECK_EQ(d2u(tmin * 0.75), 1);
-  CHECK_EQ(d2u(tmin * 1.5), 2);                  /* 1.5: tie between 1 and 2, even is 2 */
+  CHECK_EQ(d2u(tmin * 1.5), 2); /* 1.5: tie between 1 and 2, even is 2 */
   CHECK_EQ(d2u(HIDE(DBL_MIN) / 2), 0x0008000000000000ull);
   CHECK_EQ(d2u(HIDE(DBL_MIN) - tmin), 0x000fffffffffffffull);
   CHECK(tmin * 0x1p1000 * 0x1p74 == 1.0 && HIDE(0x1p-1060) * 0x1p-10 == 0x1p-1070);
   CHECK_EQ(d2u(u2d(0x000fffffffffffffull) + tmin), 0x0010000000000000ull);
   CHECK_EQ(f2u(HIDE(FLT_TRUE_MIN)), 1);
   CHECK_EQ(f2u(HIDE(FLT_MIN) / 8), 0x00100000u);
-  CHECK_EQ(f2u((float)HIDE(1e-45)), 1);          /* double to float subnormal */
+  CHECK_EQ(f2u((float)HIDE(1e-45)), 1); /* double to float subnormal */
   CHECK_EQ(d2u((double)HIDE(FLT_TRUE_MIN)), 0x36a0000000000000ull);
   CHECK(HIDE(0x1p-1000) * 0x1p-100 == 0.0 && HIDE(0x1p-1000) * 0x1p-74 == tmin);
 }
 
 static void test_fma(void) {
   double x = HIDE(1.0 + 0x1p-30);
-  CHECK(fma(x, x, -(x * x)) == 0x1p-60);         /* the rounding error of the product */
+  CHECK(fma(x, x, -(x * x)) == 0x1p-60); /* the rounding error of the product */
   float xf = HIDE(1.0f + 0x1p-12f);
   CHECK(fmaf(xf, xf, -(xf * xf)) == 0x1p-24f);
   CHECK(fma(HIDE(DBL_MAX), 2.0, -DBL_MAX) == DBL_MAX); /* no intermediate overflow */
   CHECK(fma(HIDE(0x1p-600), 0x1p-600, 1.0) == 1.0 && fma(HIDE(3.0), 4.0, 5.0) == 17.0);
   CHECK(signbit(fma(HIDE(-0.0), 1.0, -0.0)) && !signbit(fma(HIDE(1.0), 1.0, -1.0)));
   CHECK(isnan(fma(HIDE(INFINITY), 0.0, 1.0)) && fma(HIDE(INFINITY), 1.0, 1.0) == INFINITY);
-  CHECK_EQ(d2u(fma(HIDE(0.1), 10.0, -1.0)), 0x3c90000000000000ull);  /* 2^-54 */
+  CHECK_EQ(d2u(fma(HIDE(0.1), 10.0, -1.0)), 0x3c90000000000000ull); /* 2^-54 */
 }
 
 static void test_conversions(void) {
   CHECK((int)HIDE(3.7) == 3 && (int)HIDE(-3.7) == -3 && (long)HIDE(-0.5) == 0);
   CHECK((unsigned long)HIDE(9223372036854777856.0) == 9223372036854777856ul);
-  CHECK_EQ(d2u((double)HIDE(UINT64_MAX)), 0x43f0000000000000ull);   /* rounds to 2^64 */
+  CHECK_EQ(d2u((double)HIDE(UINT64_MAX)), 0x43f0000000000000ull); /* rounds to 2^64 */
   CHECK_EQ(d2u((double)HIDE((1ull << 53) + 1)), 0x4340000000000000ull);
   CHECK_EQ(d2u((double)HIDE((int64_t)-9007199254740993ll)), 0xc340000000000000ull);
   CHECK_EQ(f2u((float)HIDE(16777217)), 0x4b800000u);
@@ -115,7 +129,7 @@ static void test_conversions(void) {
   CHECK(trunc(HIDE(-2.7)) == -2 && floor(HIDE(-2.5)) == -3 && ceil(HIDE(-2.5)) == -2);
   CHECK(signbit(nearbyint(HIDE(-0.5))) && rint(HIDE(0.5)) == 0 && signbit(ceil(HIDE(-0.5))));
   CHECK(floorf(HIDE(-0.0f)) == 0 && roundf(HIDE(-1.5f)) == -2.0f && truncf(HIDE(1e10f)) == 1e10f);
-  CHECK(rint(HIDE(4503599627370497.0)) == 4503599627370497.0);      /* >= 2^52: integral */
+  CHECK(rint(HIDE(4503599627370497.0)) == 4503599627370497.0); /* >= 2^52: integral */
 
 #ifdef __aarch64__
   /* Arm ARM FPToFixed: out-of-range conversions saturate, NaN converts to 0 (UB in C). */
@@ -145,7 +159,7 @@ static double rnd_double(int emax) {
 static void test_random(void) {
   uint64_t h = DIGEST_INIT, hf = DIGEST_INIT;
   for (int i = 0; i < 4000; i++) {
-    int range = (i & 1) ? 540 : 60;              /* odd rounds over/underflow, even do not */
+    int range = (i & 1) ? 540 : 60; /* odd rounds over/underflow, even do not */
     double a = rnd_double(range), b = rnd_double(range), c = rnd_double(range);
     double q = a / b, s = sqrt(fabs(a));
     h = digest_add(h, d2u(a + b) ^ d2u(a - b) << 1);

@@ -10,11 +10,19 @@
 
 #include "guest_check.h"
 
-static uint64_t d2u(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static uint64_t d2u(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+static uint32_t f2u(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
 
 static const int kModes[4] = {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
-static const char *const kModeNames[4] = {"to-nearest", "upward", "downward", "toward-zero"};
+static const char* const kModeNames[4] = {"to-nearest", "upward", "downward", "toward-zero"};
 
 /* Expected results per mode, in kModes order. */
 static const uint64_t kThird[4] = {0x3fd5555555555555ull, 0x3fd5555555555556ull,
@@ -27,7 +35,7 @@ static const uint64_t kSqrt2[4] = {0x3ff6a09e667f3bcdull, 0x3ff6a09e667f3bcdull,
 static const uint32_t kTenthF[4] = {0x3dcccccdu, 0x3dcccccdu, 0x3dccccccu, 0x3dccccccu};
 static const double kRint25[4] = {2, 3, 2, 2}, kRintM25[4] = {-2, -2, -3, -2};
 static const double kBigSum[4] = {9007199254740992.0, 9007199254740994.0, 9007199254740992.0,
-                                  9007199254740992.0};   /* 2^53 + 1 */
+                                  9007199254740992.0}; /* 2^53 + 1 */
 
 static void test_rounding(void) {
   for (int m = 0; m < 4; m++) {
@@ -43,14 +51,14 @@ static void test_rounding(void) {
     CHECK(lrint(HIDE(-2.5)) == (long)kRintM25[m]);
     CHECK((double)HIDE((1ll << 53) + 1) == kBigSum[m]);
     CHECK(HIDE(9007199254740992.0) + HIDE(1.0) == kBigSum[m]);
-    CHECK((int)HIDE(2.9) == 2 && (int)HIDE(-2.9) == -2);   /* C casts always truncate */
+    CHECK((int)HIDE(2.9) == 2 && (int)HIDE(-2.9) == -2); /* C casts always truncate */
     /* x - x is +0 in every mode but downward, where it is -0 (IEEE 754 6.3). */
     CHECK(!signbit(HIDE(1.5) - HIDE(1.5)) == (kModes[m] != FE_DOWNWARD));
     double over = HIDE(DBL_MAX) * 2, under = HIDE(-DBL_MAX) * 2;
     CHECK((isinf(over) != 0) == (kModes[m] == FE_TONEAREST || kModes[m] == FE_UPWARD));
     CHECK((isinf(under) != 0) == (kModes[m] == FE_TONEAREST || kModes[m] == FE_DOWNWARD));
     CHECK(isinf(over) || over == DBL_MAX);
-    double tiny = HIDE(DBL_TRUE_MIN) * 0.25;  /* a quarter of the smallest subnormal */
+    double tiny = HIDE(DBL_TRUE_MIN) * 0.25; /* a quarter of the smallest subnormal */
     CHECK(tiny == ((kModes[m] == FE_UPWARD) ? DBL_TRUE_MIN : 0.0));
     /* The exact product is 1 - 2^-60. */
     CHECK(fma(HIDE(1.0 + 0x1p-30), HIDE(1.0 - 0x1p-30), 0.0) ==
@@ -63,12 +71,12 @@ static void test_rounding(void) {
 #define ALL_FIVE (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT)
 
 /* Clears the flags, runs EXPR, and checks the raised flags are exactly WANT. */
-#define CHECK_FLAGS(expr, want)                   \
-  do {                                            \
-    feclearexcept(FE_ALL_EXCEPT);                 \
-    volatile double r_ = (expr);                  \
-    (void)r_;                                     \
-    CHECK(fetestexcept(ALL_FIVE) == (want));      \
+#define CHECK_FLAGS(expr, want)              \
+  do {                                       \
+    feclearexcept(FE_ALL_EXCEPT);            \
+    volatile double r_ = (expr);             \
+    (void)r_;                                \
+    CHECK(fetestexcept(ALL_FIVE) == (want)); \
   } while (0)
 
 static void test_exceptions(void) {
@@ -79,7 +87,7 @@ static void test_exceptions(void) {
   CHECK_FLAGS(sqrt(HIDE(-1.0)), FE_INVALID);
   CHECK_FLAGS(HIDE(DBL_MAX) * 2, FE_OVERFLOW | FE_INEXACT);
   CHECK_FLAGS(HIDE(DBL_MIN) / 3, FE_UNDERFLOW | FE_INEXACT);
-  CHECK_FLAGS(HIDE(DBL_MIN) / 2, 0);                 /* exact subnormal: no underflow flag */
+  CHECK_FLAGS(HIDE(DBL_MIN) / 2, 0); /* exact subnormal: no underflow flag */
   CHECK_FLAGS(HIDE(1.0) + 0x1p-60, FE_INEXACT);
   CHECK_FLAGS(HIDE(2.0) * HIDE(3.0), 0);
   CHECK_FLAGS(HIDE(1.0) / HIDE(3.0), FE_INEXACT);
@@ -88,16 +96,16 @@ static void test_exceptions(void) {
   CHECK_FLAGS((float)HIDE(0.1), FE_INEXACT);
   CHECK_FLAGS((float)HIDE(1e300), FE_OVERFLOW | FE_INEXACT);
   CHECK_FLAGS((float)HIDE(0.5), 0);
-  CHECK_FLAGS(HIDE(INFINITY) + HIDE(1.0), 0);                /* infinity arithmetic is exact */
-  CHECK_FLAGS(HIDE((double)NAN) + HIDE(1.0), 0);                           /* quiet NaNs propagate silently */
-  CHECK_FLAGS(HIDE((double)NAN) == HIDE(1.0), 0);                          /* == is a quiet comparison */
+  CHECK_FLAGS(HIDE(INFINITY) + HIDE(1.0), 0);     /* infinity arithmetic is exact */
+  CHECK_FLAGS(HIDE((double)NAN) + HIDE(1.0), 0);  /* quiet NaNs propagate silently */
+  CHECK_FLAGS(HIDE((double)NAN) == HIDE(1.0), 0); /* == is a quiet comparison */
   CHECK_FLAGS(isless(HIDE((double)NAN), HIDE(1.0)), 0);
   CHECK_FLAGS(sqrt(HIDE(4.0)), 0);
   CHECK_FLAGS(fma(HIDE(0x1p-1000), HIDE(0x1p-100), 0.0), FE_UNDERFLOW | FE_INEXACT);
-  CHECK_FLAGS(rint(HIDE(2.5)), FE_INEXACT);                   /* rint raises inexact... */
-  CHECK_FLAGS(nearbyint(HIDE(2.5)), 0);                /* ...nearbyint never does */
+  CHECK_FLAGS(rint(HIDE(2.5)), FE_INEXACT); /* rint raises inexact... */
+  CHECK_FLAGS(nearbyint(HIDE(2.5)), 0);     /* ...nearbyint never does */
   feclearexcept(FE_ALL_EXCEPT);
-  volatile long l = lrint(HIDE(1e30));                 /* unrepresentable: invalid */
+  volatile long l = lrint(HIDE(1e30)); /* unrepresentable: invalid */
   (void)l;
   CHECK(fetestexcept(FE_INVALID));
 
@@ -118,7 +126,7 @@ static void test_exceptions(void) {
   fesetround(FE_UPWARD);
   x = HIDE(1.0) / HIDE(3.0);
   CHECK(d2u(x) == 0x3fd5555555555556ull && fetestexcept(ALL_FIVE) == FE_INEXACT);
-  CHECK(feupdateenv(&env) == 0);      /* back to nearest, old flags plus inexact */
+  CHECK(feupdateenv(&env) == 0); /* back to nearest, old flags plus inexact */
   CHECK(fegetround() == FE_TONEAREST);
   CHECK(fetestexcept(ALL_FIVE) == (FE_OVERFLOW | FE_INEXACT | FE_DIVBYZERO));
   CHECK(fegetenv(&env) == 0);

@@ -20,7 +20,7 @@
 
 static unsigned long g_checks, g_arch_checks, g_failures;
 
-static inline void check_at(int ok, const char *what, int line, int arch_only) {
+static inline void check_at(int ok, const char* what, int line, int arch_only) {
   if (arch_only)
     g_arch_checks++;
   else
@@ -28,7 +28,7 @@ static inline void check_at(int ok, const char *what, int line, int arch_only) {
   if (!ok && ++g_failures <= 30) printf("FAIL line %d: %s\n", line, what);
 }
 
-static inline void check_eq_at(uint64_t got, uint64_t want, const char *what, int line,
+static inline void check_eq_at(uint64_t got, uint64_t want, const char* what, int line,
                                int arch_only) {
   check_at(got == want, what, line, arch_only);
   if (got != want && g_failures <= 30)
@@ -38,13 +38,12 @@ static inline void check_eq_at(uint64_t got, uint64_t want, const char *what, in
 #define CHECK(cond) check_at((cond) != 0, #cond, __LINE__, 0)
 #define CHECK_EQ(got, want) check_eq_at((uint64_t)(got), (uint64_t)(want), #got, __LINE__, 0)
 #define CHECK_ARCH(cond) check_at((cond) != 0, #cond, __LINE__, 1)
-#define CHECK_EQ_ARCH(got, want) \
-  check_eq_at((uint64_t)(got), (uint64_t)(want), #got, __LINE__, 1)
+#define CHECK_EQ_ARCH(got, want) check_eq_at((uint64_t)(got), (uint64_t)(want), #got, __LINE__, 1)
 
-#define HIDE(x)                       \
-  ({                                  \
+#define HIDE(x)                         \
+  ({                                    \
     volatile __typeof__(x) hide_ = (x); \
-    hide_;                            \
+    hide_;                              \
   })
 
 /* Deterministic pseudo-random numbers (xorshift64*), identical on every ISA. */
@@ -71,7 +70,7 @@ static inline uint64_t digest_add(uint64_t h, uint64_t v) {
 }
 #define DIGEST_INIT 0xcbf29ce484222325ull
 
-static inline int finish(const char *name) {
+static inline int finish(const char* name) {
   printf("%s: %lu checks, %lu failed\n", name, g_checks, g_failures);
   return g_failures ? 1 : 0;
 }

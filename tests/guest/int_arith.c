@@ -10,7 +10,9 @@
 typedef unsigned __int128 u128;
 typedef __int128 i128;
 
-static u128 mk128(uint64_t hi, uint64_t lo) { return ((u128)hi << 64) | lo; }
+static u128 mk128(uint64_t hi, uint64_t lo) {
+  return ((u128)hi << 64) | lo;
+}
 
 /* High half of a 64x64 product from four 32x32 products: independent of the 128-bit type. */
 static uint64_t mulhi_schoolbook(uint64_t a, uint64_t b) {
@@ -20,7 +22,7 @@ static uint64_t mulhi_schoolbook(uint64_t a, uint64_t b) {
   return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
 }
 
-static void u128_to_dec(u128 v, char *out) {
+static void u128_to_dec(u128 v, char* out) {
   char tmp[48];
   int n = 0;
   do {
@@ -58,7 +60,7 @@ static void test_128(void) {
   CHECK_EQ((uint64_t)(imax / HIDE((i128)10000000000000000000ull)), 17014118346046923173ull);
   CHECK_EQ((uint64_t)(imax % HIDE((i128)10000000000000000000ull)), 1687303715884105727ull);
   CHECK(HIDE((i128)-7) / 2 == -3 && HIDE((i128)-7) % 2 == -1);
-  CHECK((HIDE((i128)-1) >> 100) == -1);        /* arithmetic shift across the halves */
+  CHECK((HIDE((i128)-1) >> 100) == -1); /* arithmetic shift across the halves */
   CHECK((HIDE((u128)1) << 127) >> 127 == 1);
   CHECK(__builtin_clzll((uint64_t)(HIDE((u128)1 << 100) >> 64)) == 27);
 
@@ -140,7 +142,7 @@ static void test_overflow(void) {
   CHECK(__builtin_mul_overflow(HIDE(-1ll), HIDE(INT64_MIN), &r64));
   CHECK(__builtin_mul_overflow(HIDE(65536), HIDE(32768), &r32) && r32 == INT32_MIN);
   CHECK(!__builtin_mul_overflow(HIDE(-65536), HIDE(32768), &r32) && r32 == INT32_MIN);
-  CHECK(__builtin_add_overflow(HIDE(-1), HIDE(0u), &u32));               /* mixed signedness */
+  CHECK(__builtin_add_overflow(HIDE(-1), HIDE(0u), &u32)); /* mixed signedness */
   CHECK(!__builtin_add_overflow(HIDE(-1), HIDE(2u), &r64) && r64 == 1);
   CHECK(__builtin_add_overflow(HIDE(UINT64_MAX), HIDE(1ull), &u64) && u64 == 0);
   /* Against a 128-bit reference on random operands. */
