@@ -11,6 +11,12 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include "arch/arm64/features.h"
 #include "linux/elf_loader.h"
@@ -69,6 +75,21 @@ std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& pa
 }
 
 }  // namespace
+
+Thread*& current_thread() {
+  static thread_local Thread* t = nullptr;
+  return t;
+}
+
+Thread& Process::thread() { return *current_thread(); }
+
+std::unique_ptr<Thread> Process::new_thread() {
+  auto t = std::make_unique<Thread>();
+  t->cpu.mem_base = arena_->base();
+  t->cpu.mem_size = arena_->size();
+  t->engine = std::make_unique<engine::Interpreter>(*code_);
+  return t;
+}
 
 std::string Process::host_path(const std::string& p) const {
   // /proc/self/exe is the guest program, not xvm (for open, stat and execve alike).
@@ -158,27 +179,37 @@ std::expected<std::unique_ptr<Process>, std::string> Process::create(const RunOp
   p->auxv_addr = built->auxv_addr;
   p->auxv_bytes = built->auxv_bytes;
 
-  p->cpu_.x[31] = built->sp;
-  p->cpu_.pc = entry;
-  p->cpu_.mem_base = A.base();
-  p->cpu_.mem_size = A.size();
   p->code_ = std::make_unique<ArenaCode>(A);
-  p->engine_ = std::make_unique<engine::Interpreter>(*p->code_);
+  auto main_thread = p->new_thread();
+  main_thread->cpu.x[31] = built->sp;
+  main_thread->cpu.pc = entry;
+  main_thread->tid = getpid();
+  p->threads_.push_back(std::move(main_thread));
   p->start_ns_ = now_ns();
-  install_signal_forwarding(*p);
+  install_signal_forwarding(*p, *p->threads_[0]);
   return p;
 }
 
 Process::~Process() = default;
 
-void Process::print_stats() const {
+void Process::print_stats() {
   const double secs = double(now_ns() - start_ns_) / 1e9;
-  const auto& es = engine_->stats();
+  uint64_t icount = retired_icount_;
+  engine::EngineStats es;
+  {
+    std::lock_guard lock(threads_mu_);
+    for (const auto& t : threads_) {
+      icount += t->cpu.icount;
+      es.blocks_decoded += t->engine->stats().blocks_decoded;
+      es.insns_decoded += t->engine->stats().insns_decoded;
+      es.code_flushes += t->engine->stats().code_flushes;
+    }
+  }
   std::fprintf(stderr,
                "xvm: stats: %llu guest instructions in %.3f s wall (%.1f MIPS); "
                "%llu blocks / %llu instructions decoded; %llu code flushes\n",
-               static_cast<unsigned long long>(cpu_.icount), secs,
-               secs > 0 ? double(cpu_.icount) / secs / 1e6 : 0.0,
+               static_cast<unsigned long long>(icount), secs,
+               secs > 0 ? double(icount) / secs / 1e6 : 0.0,
                static_cast<unsigned long long>(es.blocks_decoded),
                static_cast<unsigned long long>(es.insns_decoded),
                static_cast<unsigned long long>(es.code_flushes));
@@ -208,20 +239,120 @@ void Process::die_with_signal(int sig) {
 }
 
 void Process::run() {
+  current_thread() = threads_[0].get();
+  run_thread(*threads_[0]);
+}
+
+void Process::run_thread(Thread& t) {
   for (;;) {
-    const arm64::Stop stop = engine_->run(cpu_);
-    handle_stop(stop);
-    if (pending_signals & ~sigmask) deliver_pending();
+    const arm64::Stop stop = t.engine->run(t.cpu);
+    handle_stop(t, stop);
+    if (t.pending_signals & ~t.sigmask) deliver_pending();
   }
 }
 
-void Process::handle_stop(const arm64::Stop& s) {
+int64_t Process::start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t child_tid_addr,
+                              bool set_child_tid, bool clear_child_tid) {
+  Thread& parent = thread();
+  auto child = new_thread();
+  // The child starts as a copy of the caller after its SVC, with x0 = 0 (Linux copy_thread).
+  const arm64::Cpu& pc = parent.cpu;
+  std::copy(std::begin(pc.x), std::end(pc.x), child->cpu.x);
+  child->cpu.pc = pc.pc;
+  child->cpu.nzcv = pc.nzcv;
+  child->cpu.fpcr = pc.fpcr;
+  child->cpu.fpsr = pc.fpsr;
+  std::copy(std::begin(pc.v), std::end(pc.v), child->cpu.v);
+  child->cpu.tpidr_el0 = set_tls ? tls : pc.tpidr_el0;
+  child->cpu.tpidrro_el0 = pc.tpidrro_el0;
+  child->cpu.x[0] = 0;
+  if (sp) child->cpu.x[31] = sp;
+  child->sigmask = parent.sigmask;  // the host thread inherits the host mask the same way
+  if (clear_child_tid) child->clear_child_tid = child_tid_addr;
+
+  struct Start {
+    Process* p;
+    Thread* t;
+    uint64_t ctid;
+    bool set_ctid;
+    std::atomic<int> tid{0};
+  } start{this, child.get(), child_tid_addr, set_child_tid};
+  {
+    std::lock_guard lock(threads_mu_);
+    threads_.push_back(std::move(child));
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  pthread_t h;
+  const int err = pthread_create(
+      &h, &attr,
+      [](void* arg) -> void* {
+        auto* s = static_cast<Start*>(arg);
+        Process* p = s->p;
+        Thread* t = s->t;
+        current_thread() = t;
+        t->tid = static_cast<int>(gettid());
+        if (s->set_ctid) p->arena().write(s->ctid, &t->tid, sizeof t->tid);
+        s->tid.store(t->tid, std::memory_order_release);
+        s->tid.notify_one();  // `s` lives on the parent's stack: not touched after this
+        p->run_thread(*t);
+      },
+      &start);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    std::lock_guard lock(threads_mu_);
+    threads_.pop_back();
+    return -err;
+  }
+  start.tid.wait(0, std::memory_order_acquire);
+  return start.tid.load();
+}
+
+void Process::exit_thread(int status) {
+  std::unique_lock lock(threads_mu_);
+  if (threads_.size() == 1) {
+    lock.unlock();
+    exit_group(status);
+  }
+  Thread* self = current_thread();
+  // CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (how pthread_join waits).
+  if (self->clear_child_tid) {
+    const int32_t zero = 0;
+    if (arena_->write(self->clear_child_tid, &zero, sizeof zero))
+      syscall(SYS_futex, arena_->base() + self->clear_child_tid, FUTEX_WAKE, 1, nullptr,
+              nullptr, 0);
+  }
+  retired_icount_ += self->cpu.icount;
+  std::erase_if(threads_, [&](const std::unique_ptr<Thread>& t) { return t.get() == self; });
+  current_thread() = nullptr;
+  lock.unlock();
+  pthread_exit(nullptr);
+}
+
+void Process::forget_other_threads() {
+  std::lock_guard lock(threads_mu_);
+  Thread* self = current_thread();
+  // The other threads' host threads do not exist in this (forked) process.
+  std::erase_if(threads_, [&](const std::unique_ptr<Thread>& t) { return t.get() != self; });
+  self->tid = static_cast<int>(gettid());
+}
+
+void Process::flush_code_all_threads() {
+  std::lock_guard lock(threads_mu_);
+  for (auto& t : threads_)
+    __atomic_or_fetch(&t->cpu.pending, uint32_t{arm64::kPendingFlushCode}, __ATOMIC_SEQ_CST);
+}
+
+void Process::handle_stop(Thread& t, const arm64::Stop& s) {
+  arm64::Cpu& cpu_ = t.cpu;
   using arm64::StopKind;
   switch (s.kind) {
     case StopKind::None:
       break;
     case StopKind::Syscall:
-      handle_syscall();
+      handle_syscall(t);
       break;
     case StopKind::Interrupt:
       break;  // the loop delivers what is pending
@@ -248,7 +379,10 @@ void Process::handle_stop(const arm64::Stop& s) {
   }
 }
 
-void Process::handle_syscall() {
+void Process::handle_syscall(Thread& t) {
+  arm64::Cpu& cpu_ = t.cpu;
+  const uint64_t& sigmask = t.sigmask;
+  const uint64_t& pending_signals = t.pending_signals;
   const uint64_t nr = cpu_.x[8];
   SyscallArgs a{{cpu_.x[0], cpu_.x[1], cpu_.x[2], cpu_.x[3], cpu_.x[4], cpu_.x[5]}};
   const int64_t r = dispatch_syscall(*this, nr, a);

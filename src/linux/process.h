@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "arch/arm64/cpu.h"
 #include "engine/interpreter.h"
+#include "linux/thread.h"
 #include "memory/arena.h"
 
 namespace xvm::linux_user {
@@ -44,8 +46,10 @@ class Process {
   [[noreturn]] void run();
 
   memory::Arena& arena() { return *arena_; }
-  arm64::Cpu& cpu() { return cpu_; }
-  engine::Interpreter& engine() { return *engine_; }
+  // The guest thread running on the calling host thread.
+  Thread& thread();
+  arm64::Cpu& cpu() { return thread().cpu; }
+  engine::Interpreter& engine() { return *thread().engine; }
   const RunOptions& options() const { return opts_; }
 
   // --- state the syscall layer keeps per process ---
@@ -53,11 +57,7 @@ class Process {
   uint64_t auxv_addr = 0, auxv_bytes = 0;
   std::string exe_path;  // absolute host path of the guest program (/proc/self/exe)
   std::array<GuestSigaction, 65> sigactions{};
-  uint64_t sigmask = 0;   // blocked signals of the (single) guest thread
-  uint64_t pending_signals = 0;
-  uint64_t clear_child_tid = 0;
-  uint64_t altstack_sp = 0, altstack_size = 0;
-  uint32_t altstack_flags = 2;  // SS_DISABLE
+  std::mutex mu;  // guards the process-wide state above against concurrent guest threads
   uint64_t sigreturn_trampoline = 0;  // guest code "mov x8, #139; svc #0" (the vDSO's sigtramp)
 
   // Guest path → host path: absolute paths are tried under the sysroot first.
@@ -76,18 +76,31 @@ class Process {
   bool deliver_pending(std::optional<uint64_t> frame_mask = {});
   // rt_sigreturn: restores the context saved by deliver_signal.
   int64_t sigreturn();
-  void print_stats() const;
+  void print_stats();
 
+  // clone(CLONE_THREAD): starts a guest thread whose registers are the caller's except for
+  // x0 = 0, sp (if non-zero) and TPIDR_EL0 (if set_tls). Returns its tid or -errno.
+  int64_t start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t child_tid_addr,
+                       bool set_child_tid, bool clear_child_tid);
+  // exit(2) of one thread: the process ends with `status` when it was the last one.
+  [[noreturn]] void exit_thread(int status);
+  // After fork(): only the calling thread exists in the child.
+  void forget_other_threads();
+  // Guest code changed (mapping change, IC IVAU): every thread drops its decoded blocks.
+  void flush_code_all_threads();
  private:
   Process() = default;
-  void handle_stop(const arm64::Stop& stop);
-  void handle_syscall();
+  [[noreturn]] void run_thread(Thread& t);
+  void handle_stop(Thread& t, const arm64::Stop& stop);
+  void handle_syscall(Thread& t);
+  std::unique_ptr<Thread> new_thread();
 
   RunOptions opts_;
   std::unique_ptr<memory::Arena> arena_;
   std::unique_ptr<engine::CodeSource> code_;
-  std::unique_ptr<engine::Interpreter> engine_;
-  arm64::Cpu cpu_;
+  std::mutex threads_mu_;
+  std::vector<std::unique_ptr<Thread>> threads_;
+  uint64_t retired_icount_ = 0;  // instructions of threads that have exited
   uint64_t start_ns_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "linux/process.h"
+#include "linux/thread.h"
 #include "linux/syscalls/syscalls.h"
 
 namespace xvm::linux_user {
@@ -17,8 +18,6 @@ namespace {
 // user mode exactly one Process runs in a host process at a time (xvm run); this pointer is
 // that link and nothing else (no VM state lives here).
 std::atomic<Process*> g_target{nullptr};
-// siginfo of the last instance of each pending signal (standard signals do not queue).
-siginfo_t g_info[65];
 
 constexpr uint64_t bit_of(int sig) { return uint64_t{1} << (sig - 1); }
 
@@ -34,12 +33,14 @@ constexpr uint64_t kFrameSize = kMcReserved + 4096;
 constexpr uint32_t kFpsimdMagic = 0x46508001, kFpsimdSize = 528;
 constexpr uint32_t kEsrMagic = 0x45535201, kEsrSize = 16;
 
+// Runs on the host thread the kernel picked (one that does not block the signal, since host
+// masks mirror guest masks): the signal is queued to the guest thread running there.
 void on_host_signal(int sig, siginfo_t* info, void*) {
-  Process* p = g_target.load(std::memory_order_acquire);
-  if (!p) return;
-  g_info[sig] = *info;
-  __atomic_or_fetch(&p->pending_signals, bit_of(sig), __ATOMIC_SEQ_CST);
-  __atomic_or_fetch(&p->cpu().pending, uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
+  Thread* t = current_thread();
+  if (!t || !g_target.load(std::memory_order_acquire)) return;
+  t->siginfo[sig] = *info;  // standard signals do not queue: the last instance wins
+  __atomic_or_fetch(&t->pending_signals, bit_of(sig), __ATOMIC_SEQ_CST);
+  __atomic_or_fetch(&t->cpu.pending, uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
 }
 
 bool default_ignores(int sig) {
@@ -83,7 +84,7 @@ void apply_host_mask(uint64_t guest_mask) {
   sigprocmask(SIG_SETMASK, &set, nullptr);
 }
 
-void install_signal_forwarding(Process& p) {
+void install_signal_forwarding(Process& p, Thread& main_thread) {
   g_target.store(&p, std::memory_order_release);
   for (int s = 1; s < 65; ++s) {
     struct sigaction cur;
@@ -93,14 +94,15 @@ void install_signal_forwarding(Process& p) {
   sigset_t cur;
   sigprocmask(SIG_SETMASK, nullptr, &cur);
   for (int s = 1; s < SIGRTMIN; ++s)
-    if (sigismember(&cur, s)) p.sigmask |= bit_of(s);
+    if (sigismember(&cur, s)) main_thread.sigmask |= bit_of(s);
 }
 
 bool Process::deliver_pending(std::optional<uint64_t> frame_mask) {
-  const uint64_t deliverable = pending_signals & ~sigmask;
+  Thread& t = thread();
+  const uint64_t deliverable = t.pending_signals & ~t.sigmask;
   if (!deliverable) return false;
   const int sig = __builtin_ctzll(deliverable) + 1;
-  __atomic_and_fetch(&pending_signals, ~bit_of(sig), __ATOMIC_SEQ_CST);
+  __atomic_and_fetch(&t.pending_signals, ~bit_of(sig), __ATOMIC_SEQ_CST);
   GuestSigaction& act = sigactions[sig];
   if (act.handler == 0) {
     if (default_ignores(sig)) return false;
@@ -116,6 +118,9 @@ bool Process::deliver_pending(std::optional<uint64_t> frame_mask) {
 }
 
 bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask) {
+  Thread& t = thread();
+  arm64::Cpu& cpu = t.cpu;
+  uint64_t& sigmask = t.sigmask;
   GuestSigaction& act = sigactions[sig];
   const bool synchronous = code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
                                         sig == SIGTRAP || sig == SIGFPE);
@@ -128,10 +133,10 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
   if (act.handler == 1) return false;
 
   // Choose the stack: the alternate one when asked for and not already on it.
-  uint64_t sp = cpu_.x[31];
-  const bool on_alt = altstack_size && sp - altstack_sp < altstack_size;
-  if ((act.flags & SA_ONSTACK) && altstack_size && !(altstack_flags & SS_DISABLE) && !on_alt)
-    sp = altstack_sp + altstack_size;
+  uint64_t sp = cpu.x[31];
+  const bool on_alt = t.altstack_size && sp - t.altstack_sp < t.altstack_size;
+  if ((act.flags & SA_ONSTACK) && t.altstack_size && !(t.altstack_flags & SS_DISABLE) && !on_alt)
+    sp = t.altstack_sp + t.altstack_size;
   const uint64_t next_frame = (sp - 16) & ~uint64_t{15};
   const uint64_t frame = (next_frame - kFrameSize) & ~uint64_t{15};
 
@@ -144,24 +149,24 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
     put32(8, code);
     put64(16, addr);
   } else {
-    std::memcpy(buf, &g_info[sig], 128);
+    std::memcpy(buf, &t.siginfo[sig], 128);
     put32(0, sig);
   }
-  put64(kUcStack, altstack_sp);
-  put32(kUcStack + 8, on_alt ? SS_ONSTACK : (altstack_size ? 0 : SS_DISABLE));
-  put64(kUcStack + 16, altstack_size);
+  put64(kUcStack, t.altstack_sp);
+  put32(kUcStack + 8, on_alt ? SS_ONSTACK : (t.altstack_size ? 0 : SS_DISABLE));
+  put64(kUcStack + 16, t.altstack_size);
   put64(kUcSigmask, frame_mask ? *frame_mask : sigmask);
   put64(kMc, synchronous ? addr : 0);
-  for (int i = 0; i < 31; ++i) put64(kMcRegs + 8 * i, cpu_.x[i]);
-  put64(kMcSp, cpu_.x[31]);
-  put64(kMcPc, cpu_.pc);
-  put64(kMcPstate, cpu_.nzcv);
+  for (int i = 0; i < 31; ++i) put64(kMcRegs + 8 * i, cpu.x[i]);
+  put64(kMcSp, cpu.x[31]);
+  put64(kMcPc, cpu.pc);
+  put64(kMcPstate, cpu.nzcv);
   uint64_t r = kMcReserved;
   put32(r, kFpsimdMagic);
   put32(r + 4, kFpsimdSize);
-  put32(r + 8, cpu_.fpsr);
-  put32(r + 12, cpu_.fpcr);
-  std::memcpy(buf + r + 16, cpu_.v, 512);
+  put32(r + 8, cpu.fpsr);
+  put32(r + 12, cpu.fpcr);
+  std::memcpy(buf + r + 16, cpu.v, 512);
   r += kFpsimdSize;
   if (synchronous && (sig == SIGSEGV || sig == SIGBUS)) {
     put32(r, kEsrMagic);
@@ -170,21 +175,21 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
     r += kEsrSize;
   }
   // Terminator record {magic 0, size 0} is already zero.
-  const uint64_t frame_record[2] = {cpu_.x[29], cpu_.x[30]};
+  const uint64_t frame_record[2] = {cpu.x[29], cpu.x[30]};
   if (!arena_->write(frame, buf, sizeof buf) ||
       !arena_->write(next_frame, frame_record, sizeof frame_record)) {
     // Linux: a frame that cannot be written is a SIGSEGV that kills the process.
     die_with_signal(SIGSEGV);
   }
 
-  cpu_.x[0] = static_cast<uint64_t>(sig);
-  cpu_.x[1] = frame;        // &info
-  cpu_.x[2] = frame + kUc;  // &uc
-  cpu_.x[29] = next_frame;
-  cpu_.x[30] = (act.flags & 0x04000000 /* SA_RESTORER */) ? act.restorer : sigreturn_trampoline;
-  cpu_.x[31] = frame;
-  cpu_.pc = act.handler;
-  cpu_.nzcv = 0;
+  cpu.x[0] = static_cast<uint64_t>(sig);
+  cpu.x[1] = frame;        // &info
+  cpu.x[2] = frame + kUc;  // &uc
+  cpu.x[29] = next_frame;
+  cpu.x[30] = (act.flags & 0x04000000 /* SA_RESTORER */) ? act.restorer : sigreturn_trampoline;
+  cpu.x[31] = frame;
+  cpu.pc = act.handler;
+  cpu.nzcv = 0;
   uint64_t new_mask = sigmask | act.mask;
   if (!(act.flags & SA_NODEFER)) new_mask |= bit_of(sig);
   sigmask = new_mask & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
@@ -197,29 +202,31 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
 }
 
 int64_t Process::sigreturn() {
-  const uint64_t frame = cpu_.x[31];
+  Thread& t = thread();
+  arm64::Cpu& cpu = t.cpu;
+  const uint64_t frame = cpu.x[31];
   uint8_t buf[kFrameSize];
   if ((frame & 15) || !arena_->read(frame, buf, sizeof buf)) die_with_signal(SIGSEGV);
   auto get32 = [&](uint64_t off) { uint32_t v; std::memcpy(&v, buf + off, 4); return v; };
   auto get64 = [&](uint64_t off) { uint64_t v; std::memcpy(&v, buf + off, 8); return v; };
-  for (int i = 0; i < 31; ++i) cpu_.x[i] = get64(kMcRegs + 8 * i);
-  cpu_.x[31] = get64(kMcSp);
-  cpu_.pc = get64(kMcPc);
-  cpu_.nzcv = static_cast<uint32_t>(get64(kMcPstate)) & 0xf0000000u;
+  for (int i = 0; i < 31; ++i) cpu.x[i] = get64(kMcRegs + 8 * i);
+  cpu.x[31] = get64(kMcSp);
+  cpu.pc = get64(kMcPc);
+  cpu.nzcv = static_cast<uint32_t>(get64(kMcPstate)) & 0xf0000000u;
   // Walk the __reserved records for fpsimd_context (Linux parse_user_sigframe).
   for (uint64_t r = kMcReserved; r + 8 <= kFrameSize;) {
     const uint32_t magic = get32(r), size = get32(r + 4);
     if (magic == 0) break;
     if (size < 8 || r + size > kFrameSize) die_with_signal(SIGSEGV);
     if (magic == kFpsimdMagic && size == kFpsimdSize) {
-      cpu_.fpsr = get32(r + 8) & arm64::fpsr::kWritable;
-      cpu_.fpcr = get32(r + 12) & arm64::fpcr::kWritable;
-      std::memcpy(cpu_.v, buf + r + 16, 512);
+      cpu.fpsr = get32(r + 8) & arm64::fpsr::kWritable;
+      cpu.fpcr = get32(r + 12) & arm64::fpcr::kWritable;
+      std::memcpy(cpu.v, buf + r + 16, 512);
     }
     r += size;
   }
-  sigmask = get64(kUcSigmask) & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
-  apply_host_mask(sigmask);
+  t.sigmask = get64(kUcSigmask) & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
+  apply_host_mask(t.sigmask);
   return kNoReturn;
 }
 

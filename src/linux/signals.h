@@ -7,13 +7,14 @@
 namespace xvm::linux_user {
 
 class Process;
+struct Thread;
 
 // AT_MINSIGSTKSZ: the size of xvm's signal frame plus a red zone, rounded up.
 constexpr uint64_t kMinSigStackSize = 5120;
 
 // Mirrors the guest's initial dispositions from the host's (ignored signals stay ignored across
 // exec, as on Linux) and routes host signals to `p`.
-void install_signal_forwarding(Process& p);
+void install_signal_forwarding(Process& p, Thread& main_thread);
 // Applies a guest disposition change for `sig` to the host side.
 void apply_host_disposition(Process& p, int sig);
 // Applies the guest's blocked-signal mask to the host thread (never blocking fault signals).

@@ -1,5 +1,4 @@
-// clone (fork and vfork shapes) and execve. Threads (CLONE_THREAD) are not supported yet and
-// fail with EAGAIN, which is what pthread_create reports when it cannot make a thread.
+// clone (threads, fork and vfork shapes) and execve.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,7 +52,16 @@ bool file_is_aarch64_elf(const std::string& path) {
 int64_t sys_clone(Process& p, const SyscallArgs& a) {
   // arm64 clone(flags, newsp, parent_tid, tls, child_tid).
   const uint64_t flags = a.a[0], newsp = a.a[1], ptid = a.a[2], tls = a.a[3], ctid = a.a[4];
-  if (flags & (CLONE_THREAD | CLONE_SIGHAND)) return -EAGAIN;
+  if (flags & CLONE_THREAD) {
+    // A thread shares everything xvm keeps per process; glibc always passes CLONE_VM,
+    // CLONE_FS, CLONE_FILES, CLONE_SIGHAND with it (Linux requires the last two).
+    if ((flags & (CLONE_VM | CLONE_SIGHAND)) != (CLONE_VM | CLONE_SIGHAND)) return -EINVAL;
+    const int64_t tid = p.start_thread(newsp, flags & CLONE_SETTLS, tls, ctid,
+                                       flags & CLONE_CHILD_SETTID, flags & CLONE_CHILD_CLEARTID);
+    if (tid > 0 && (flags & CLONE_PARENT_SETTID)) write_guest(p, ptid, static_cast<int32_t>(tid));
+    return tid;
+  }
+  if (flags & CLONE_SIGHAND) return -EINVAL;  // CLONE_SIGHAND needs CLONE_VM|CLONE_THREAD here
   // Without CLONE_THREAD every clone makes a new process. CLONE_VM without threads is vfork or
   // posix_spawn: the host child gets a copy of the arena, and the parent waits until the child
   // execs or exits (vfork's guarantee), using a close-on-exec pipe as the signal.
@@ -63,11 +71,12 @@ int64_t sys_clone(Process& p, const SyscallArgs& a) {
   const pid_t pid = fork();
   if (pid < 0) return -errno;
   if (pid == 0) {
+    p.forget_other_threads();
     if (vfork_pipe[0] >= 0) close(vfork_pipe[0]);
     if (newsp) p.cpu().x[31] = newsp;
     if (flags & CLONE_SETTLS) p.cpu().tpidr_el0 = tls;
     if (flags & CLONE_CHILD_SETTID) write_guest(p, ctid, static_cast<int32_t>(getpid()));
-    if (flags & CLONE_CHILD_CLEARTID) p.clear_child_tid = ctid;
+    if (flags & CLONE_CHILD_CLEARTID) p.thread().clear_child_tid = ctid;
     return 0;
   }
   if (flags & CLONE_PARENT_SETTID) write_guest(p, ptid, static_cast<int32_t>(pid));

@@ -21,7 +21,7 @@
 
 namespace xvm::linux_user {
 
-int64_t sys_exit(Process& p, const SyscallArgs& a) { p.exit_group(int(a.a[0])); }
+int64_t sys_exit(Process& p, const SyscallArgs& a) { p.exit_thread(int(a.a[0])); }
 int64_t sys_exit_group(Process& p, const SyscallArgs& a) { p.exit_group(int(a.a[0])); }
 
 int64_t sys_getpid(Process&, const SyscallArgs&) { return getpid(); }
@@ -94,13 +94,14 @@ int64_t sys_setpriority(Process&, const SyscallArgs& a) {
 }
 
 int64_t sys_set_tid_address(Process& p, const SyscallArgs& a) {
-  p.clear_child_tid = a.a[0];
+  p.thread().clear_child_tid = a.a[0];
   return gettid();
 }
 
 int64_t sys_set_robust_list(Process&, const SyscallArgs& a) {
-  // Robust futex lists matter only when a thread dies holding a lock; with one guest thread
-  // per process there is nobody to wake. Accept the registration (the size must match).
+  // Robust futex lists matter only when a thread dies holding a lock without unlocking it
+  // (the kernel then marks the lock OWNER_DIED). xvm accepts the registration (the size must
+  // match) but does not walk the list when a guest thread dies.
   return a.a[1] == 24 ? 0 : -EINVAL;
 }
 

@@ -34,18 +34,18 @@ int64_t sys_rt_sigaction(Process& p, const SyscallArgs& a) {
 
 int64_t sys_rt_sigprocmask(Process& p, const SyscallArgs& a) {
   if (a.a[3] != 8) return -EINVAL;
-  const uint64_t old = p.sigmask;
+  const uint64_t old = p.thread().sigmask;
   if (a.a[1]) {
     uint64_t set;
     if (!read_guest(p, a.a[1], &set)) return -EFAULT;
     switch (int(a.a[0])) {
-      case SIG_BLOCK: p.sigmask |= set; break;
-      case SIG_UNBLOCK: p.sigmask &= ~set; break;
-      case SIG_SETMASK: p.sigmask = set; break;
+      case SIG_BLOCK: p.thread().sigmask |= set; break;
+      case SIG_UNBLOCK: p.thread().sigmask &= ~set; break;
+      case SIG_SETMASK: p.thread().sigmask = set; break;
       default: return -EINVAL;
     }
-    p.sigmask &= ~kUnblockable;
-    apply_host_mask(p.sigmask);
+    p.thread().sigmask &= ~kUnblockable;
+    apply_host_mask(p.thread().sigmask);
   }
   if (a.a[2] && !write_guest(p, a.a[2], old)) return -EFAULT;
   return 0;
@@ -54,10 +54,10 @@ int64_t sys_rt_sigprocmask(Process& p, const SyscallArgs& a) {
 int64_t sys_rt_sigpending(Process& p, const SyscallArgs& a) {
   sigset_t host;
   sigpending(&host);
-  uint64_t set = p.pending_signals;
+  uint64_t set = p.thread().pending_signals;
   for (int s = 1; s < 64; ++s)
     if (sigismember(&host, s) == 1) set |= uint64_t{1} << (s - 1);
-  return write_guest(p, a.a[0], set & p.sigmask) ? 0 : -EFAULT;
+  return write_guest(p, a.a[0], set & p.thread().sigmask) ? 0 : -EFAULT;
 }
 
 int64_t sys_rt_sigreturn(Process& p, const SyscallArgs&) { return p.sigreturn(); }
@@ -70,10 +70,10 @@ int64_t sys_sigaltstack(Process& p, const SyscallArgs& a) {
     int32_t pad;
     uint64_t size;
   };
-  const bool on = p.altstack_size && p.cpu().x[31] - p.altstack_sp < p.altstack_size;
+  const bool on = p.thread().altstack_size && p.cpu().x[31] - p.thread().altstack_sp < p.thread().altstack_size;
   if (a.a[1]) {
-    GuestStack old{p.altstack_sp, on ? SS_ONSTACK : int32_t(p.altstack_flags), 0,
-                   p.altstack_size};
+    GuestStack old{p.thread().altstack_sp, on ? SS_ONSTACK : int32_t(p.thread().altstack_flags), 0,
+                   p.thread().altstack_size};
     if (!write_guest(p, a.a[1], old)) return -EFAULT;
   }
   if (a.a[0]) {
@@ -81,14 +81,14 @@ int64_t sys_sigaltstack(Process& p, const SyscallArgs& a) {
     if (!read_guest(p, a.a[0], &n)) return -EFAULT;
     if (on) return -EPERM;
     if (n.flags & SS_DISABLE) {
-      p.altstack_sp = p.altstack_size = 0;
-      p.altstack_flags = SS_DISABLE;
+      p.thread().altstack_sp = p.thread().altstack_size = 0;
+      p.thread().altstack_flags = SS_DISABLE;
     } else {
       if (n.flags & ~(1 << 31) /* SS_AUTODISARM */) return -EINVAL;
       if (n.size < 5120) return -ENOMEM;  // the arm64 kernel's MINSIGSTKSZ
-      p.altstack_sp = n.sp;
-      p.altstack_size = n.size;
-      p.altstack_flags = 0;
+      p.thread().altstack_sp = n.sp;
+      p.thread().altstack_size = n.size;
+      p.thread().altstack_flags = 0;
     }
   }
   return 0;
@@ -100,16 +100,16 @@ int64_t sys_rt_sigsuspend(Process& p, const SyscallArgs& a) {
   if (!read_guest(p, a.a[0], &mask)) return -EFAULT;
   // Wait with the temporary mask on the host, then deliver with it still in force; the frame
   // saves the original mask, which sigreturn restores (Linux's saved_sigmask).
-  const uint64_t saved = p.sigmask;
-  p.sigmask = mask & ~kUnblockable;
+  const uint64_t saved = p.thread().sigmask;
+  p.thread().sigmask = mask & ~kUnblockable;
   sigset_t host;
   sigemptyset(&host);
   for (int s = 1; s < SIGRTMIN; ++s)
-    if ((p.sigmask >> (s - 1)) & 1 && !is_fault_signal(s)) sigaddset(&host, s);
-  while (!(p.pending_signals & ~p.sigmask)) sigsuspend(&host);
+    if ((p.thread().sigmask >> (s - 1)) & 1 && !is_fault_signal(s)) sigaddset(&host, s);
+  while (!(p.thread().pending_signals & ~p.thread().sigmask)) sigsuspend(&host);
   p.cpu().x[0] = static_cast<uint64_t>(-EINTR);  // what the guest sees after its handler
   if (!p.deliver_pending(saved)) {
-    p.sigmask = saved;
+    p.thread().sigmask = saved;
     apply_host_mask(saved);
     return -EINTR;
   }
