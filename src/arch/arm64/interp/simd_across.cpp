@@ -17,9 +17,13 @@ void across(Cpu& cpu, uint32_t insn, bool uns, bool widen_result, Op op) {
   const unsigned q = f.template u<'Q'>(), size = f.template u<'s'>();
   if (size == 3 || (size == 2 && !q)) undefined(cpu, insn);
   const VReg& a = cpu.v[f.template u<'n'>()];
-  const unsigned esize = 8u << size;
-  Wide acc = widen(lane(a, size, 0), esize, uns);
-  for (unsigned i = 1; i < lanes(size, q); ++i) acc = op(acc, widen(lane(a, size, i), esize, uns));
+  const unsigned count = lanes(size, q);
+  Wide acc = 0;
+  with_size(size, [&](auto s) {
+    constexpr unsigned S = decltype(s)::value;
+    acc = get<S>(a, 0, uns);
+    for (unsigned i = 1; i < count; ++i) acc = op(acc, get<S>(a, i, uns));
+  });
   VReg r{};
   set_lane(r, widen_result ? size + 1 : size, 0, static_cast<uint64_t>(acc));
   cpu.v[f.template u<'d'>()] = r;

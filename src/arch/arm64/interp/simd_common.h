@@ -8,6 +8,7 @@
 #pragma once
 #include <algorithm>
 #include <bit>
+#include <type_traits>
 
 #include "arch/arm64/interp/common.h"
 
@@ -136,6 +137,51 @@ inline Wide shift_by(Wide x, int shift, bool round, unsigned esize) {
   return x >> n;
 }
 
+// The lane loops below run with the element size as a compile-time constant (one
+// instantiation per size, chosen once per instruction): get<S>/put<S> are plain array accesses.
+template <class F>
+inline void with_size(unsigned size, F&& f) {
+  switch (size) {
+    case 0:
+      f(std::integral_constant<unsigned, 0>{});
+      break;
+    case 1:
+      f(std::integral_constant<unsigned, 1>{});
+      break;
+    case 2:
+      f(std::integral_constant<unsigned, 2>{});
+      break;
+    default:
+      f(std::integral_constant<unsigned, 3>{});
+      break;
+  }
+}
+
+// Element i of 8 << S bits as SInt() or UInt().
+template <unsigned S>
+inline Wide get(const VReg& v, unsigned i, bool uns) {
+  if constexpr (S == 0)
+    return uns ? Wide(v.b[i]) : Wide(v.sb[i]);
+  else if constexpr (S == 1)
+    return uns ? Wide(v.h[i]) : Wide(v.sh[i]);
+  else if constexpr (S == 2)
+    return uns ? Wide(v.s[i]) : Wide(v.ss[i]);
+  else
+    return uns ? Wide(v.d[i]) : Wide(v.sd[i]);
+}
+
+template <unsigned S>
+inline void put(VReg& v, unsigned i, uint64_t x) {
+  if constexpr (S == 0)
+    v.b[i] = static_cast<uint8_t>(x);
+  else if constexpr (S == 1)
+    v.h[i] = static_cast<uint16_t>(x);
+  else if constexpr (S == 2)
+    v.s[i] = static_cast<uint32_t>(x);
+  else
+    v.d[i] = x;
+}
+
 // Lane loop of the same-size forms: lane i of Vd becomes op(a[i], b[i], old d[i], esize) for
 // `count` lanes, every other bit of Vd zero (the upper half of a 64-bit vector, the rest of a
 // scalar). Lanes are widened by `uns` first. op takes Wide values and returns a Wide.
@@ -143,49 +189,57 @@ template <class Op>
 inline void map_lanes(Cpu& cpu, unsigned d, const VReg& a, const VReg& b, unsigned size,
                       unsigned count, bool uns, Res res, Op op) {
   const VReg acc = cpu.v[d];
-  const unsigned esize = 8u << size;
   VReg r{};
-  for (unsigned i = 0; i < count; ++i) {
-    const Wide x = op(widen(lane(a, size, i), esize, uns), widen(lane(b, size, i), esize, uns),
-                      widen(lane(acc, size, i), esize, uns), esize);
-    set_lane(r, size, i, finish(cpu, x, esize, res));
-  }
+  with_size(size, [&](auto s) {
+    constexpr unsigned S = decltype(s)::value, esize = 8u << S;
+    for (unsigned i = 0; i < count; ++i)
+      put<S>(r, i,
+             finish(cpu, op(get<S>(a, i, uns), get<S>(b, i, uns), get<S>(acc, i, uns), esize),
+                    esize, res));
+  });
   cpu.v[d] = r;
 }
 
 // Widening loop (the "L"/"W" forms): elements of 8 << size bits from the Q-selected half of a
 // (a_wide: a already holds 2*esize-bit elements, the "W" forms) and of b give 2*esize-bit
-// results; op sees the narrow esize, the accumulator is the wide old Vd lane.
+// results; op sees the narrow esize, the accumulator is the wide old Vd lane. size < 3.
 template <class Op>
 inline void map_long(Cpu& cpu, unsigned d, const VReg& a, bool a_wide, const VReg& b, unsigned size,
                      unsigned q, unsigned count, bool uns, Res res, Op op) {
   const VReg acc = cpu.v[d];
-  const unsigned esize = 8u << size, base = q ? count : 0;
+  const unsigned base = q ? count : 0;
   VReg r{};
-  for (unsigned i = 0; i < count; ++i) {
-    const Wide x = a_wide ? widen(lane(a, size + 1, i), 2 * esize, uns)
-                          : widen(lane(a, size, base + i), esize, uns);
-    const Wide y = widen(lane(b, size, base + i), esize, uns);
-    set_lane(r, size + 1, i,
-             finish(cpu, op(x, y, widen(lane(acc, size + 1, i), 2 * esize, uns), esize), 2 * esize,
-                    res));
-  }
+  with_size(size, [&](auto s) {
+    constexpr unsigned S = decltype(s)::value, esize = 8u << S;
+    if constexpr (S < 3) {
+      for (unsigned i = 0; i < count; ++i) {
+        const Wide x = a_wide ? get<S + 1>(a, i, uns) : get<S>(a, base + i, uns);
+        put<S + 1>(r, i,
+                   finish(cpu, op(x, get<S>(b, base + i, uns), get<S + 1>(acc, i, uns), esize),
+                          2 * esize, res));
+      }
+    }
+  });
   cpu.v[d] = r;
 }
 
 // Narrowing loop (the "N"/"XTN" forms): 2*esize-bit elements of a and b give esize-bit results
 // written to the low half of Vd (upper half zeroed) or, for the "2" forms (q), to the upper
-// half with the low half kept (Arm ARM Vpart[d, part]).
+// half with the low half kept (Arm ARM Vpart[d, part]). size < 3.
 template <class Op>
 inline void map_narrow(Cpu& cpu, unsigned d, const VReg& a, const VReg& b, unsigned size,
                        unsigned q, unsigned count, bool uns, Res res, Op op) {
-  const unsigned esize = 8u << size;
   VReg r = q ? cpu.v[d] : VReg{};
-  for (unsigned i = 0; i < count; ++i) {
-    const Wide x = op(widen(lane(a, size + 1, i), 2 * esize, uns),
-                      widen(lane(b, size + 1, i), 2 * esize, uns), Wide(0), esize);
-    set_lane(r, size, (q ? count : 0) + i, finish(cpu, x, esize, res));
-  }
+  const unsigned base = q ? count : 0;
+  with_size(size, [&](auto s) {
+    constexpr unsigned S = decltype(s)::value, esize = 8u << S;
+    if constexpr (S < 3) {
+      for (unsigned i = 0; i < count; ++i)
+        put<S>(r, base + i,
+               finish(cpu, op(get<S + 1>(a, i, uns), get<S + 1>(b, i, uns), Wide(0), esize), esize,
+                      res));
+    }
+  });
   cpu.v[d] = r;
 }
 

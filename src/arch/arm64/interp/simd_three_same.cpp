@@ -37,15 +37,16 @@ void pairwise(Cpu& cpu, uint32_t insn, unsigned sizes, bool uns, Op op) {
   need_vec_size(cpu, insn, sizes, size, q);
   const VReg& a = cpu.v[fld<P, 'n'>(insn)];
   const VReg& b = cpu.v[fld<P, 'm'>(insn)];
-  const unsigned count = lanes(size, q), esize = 8u << size;
+  const unsigned count = lanes(size, q);
   VReg r{};
-  for (unsigned i = 0; i < count; ++i) {
-    const VReg& src = 2 * i < count ? a : b;
-    const unsigned j = (2 * i) % count;
-    set_lane(r, size, i,
-             static_cast<uint64_t>(op(widen(lane(src, size, j), esize, uns),
-                                      widen(lane(src, size, j + 1), esize, uns))));
-  }
+  with_size(size, [&](auto s) {
+    constexpr unsigned S = decltype(s)::value;
+    for (unsigned i = 0; i < count; ++i) {
+      const VReg& src = 2 * i < count ? a : b;
+      const unsigned j = (2 * i) % count;
+      put<S>(r, i, static_cast<uint64_t>(op(get<S>(src, j, uns), get<S>(src, j + 1, uns))));
+    }
+  });
   cpu.v[fld<P, 'd'>(insn)] = r;
 }
 
