@@ -282,11 +282,10 @@ TEST(Arena, ReadCstringLimitDoesNotDependOnPagePlacement) {
   auto inside = a->read_cstring(kBase + P - 80, 64);
   auto at_edge = a->read_cstring(kBase + 3 * P - 64, 64);
   EXPECT_EQ(inside, s);
-  // BUG: the loop in Arena::read_cstring stops once max_len bytes are collected, before it looks
-  // at the next page for the NUL; within one page a max_len-byte string is accepted.
-  if (at_edge != inside)
-    GTEST_SKIP() << "BUG: read_cstring refuses a max_len-byte string whose NUL starts the "
-                    "next page but accepts it elsewhere";
+  EXPECT_EQ(at_edge, s);
+  // One byte longer is refused in both places.
+  EXPECT_EQ(a->read_cstring(kBase + P - 80, 63), std::nullopt);
+  EXPECT_EQ(a->read_cstring(kBase + 3 * P - 64, 63), std::nullopt);
 }
 
 TEST(Arena, TwoArenasDoNotShareMemory) {
