@@ -40,7 +40,7 @@ constexpr uint32_t sysreg(unsigned op0, unsigned op1, unsigned crn, unsigned crm
 // DEFINED); CRm = 0 registers other than MIDR/MPIDR/REVIDR are UNDEF. Field layouts: Arm ARM
 // D19.2 (AArch64 System register descriptions).
 namespace idreg {
-// MIDR_EL1 (D19.2.77): Implementer [31:24] = 0x00 "reserved for software use" (xvm is a
+// MIDR_EL1: Implementer [31:24] = 0x00 "reserved for software use" (xvm is a
 // software implementation), Variant [23:20] = 0, Architecture [19:16] = 0xF (features are
 // described by the ID registers), PartNum [15:4] = 0x058 ('X'), Revision [3:0] = 0.
 constexpr uint64_t kMIDR = 0x000f0580;

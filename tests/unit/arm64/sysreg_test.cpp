@@ -36,10 +36,9 @@ Stop step(Cpu& cpu, uint32_t insn) {
   return interp.step(cpu);
 }
 
-// MRS Xt, <op0 op1 CRn CRm op2> and MSR <...>, Xt (Arm ARM C6.2.230 / C6.2.232).
+// MRS Xt, <op0 op1 CRn CRm op2> and MSR <...>, Xt (Arm ARM C6.2 MRS / MSR (register)).
 uint32_t mrs(unsigned t, unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
-  return 0xd5300000u | ((op0 & 1) << 19) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5) |
-         t;
+  return 0xd5300000u | ((op0 & 1) << 19) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5) | t;
 }
 uint32_t msr(unsigned t, unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
   return mrs(t, op0, op1, crn, crm, op2) & ~(1u << 21);
@@ -61,10 +60,12 @@ bool mrs_is_undefined(unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
   return s.kind == StopKind::Undefined && !s.unimplemented && cpu.pc == 0x1000;
 }
 
-unsigned field(uint64_t reg, unsigned lsb) { return (reg >> lsb) & 0xf; }
+unsigned field(uint64_t reg, unsigned lsb) {
+  return (reg >> lsb) & 0xf;
+}
 
 // Linux Documentation/arch/arm64/cpu-feature-registers.rst: ID_AA64ISAR0_EL1 carries exactly the
-// advertised features (Arm ARM D19.2.61 field positions).
+// advertised features (Arm ARM D19.2 field positions).
 TEST(IdRegisters, Isar0ShowsAesPmullSha1Sha256Crc32Lse) {
   const uint64_t isar0 = read_sysreg(0, 0, 6, 0);
   EXPECT_EQ(field(isar0, 4), 2u);   // AES: AESE/AESD/AESMC/AESIMC + PMULL/PMULL2 on 64-bit
@@ -138,7 +139,7 @@ TEST(Hwcap, BitsMatchLinuxUapiAndIdRegisters) {
   EXPECT_EQ(hwcap::kCPUID, 1u << 11);
 
   const uint64_t pfr0 = read_sysreg(0, 0, 4, 0), isar0 = read_sysreg(0, 0, 6, 0);
-  uint64_t derived = 1u << 11;  // CPUID: the ID space is readable (emulated)
+  uint64_t derived = 1u << 11;                     // CPUID: the ID space is readable (emulated)
   if (field(pfr0, 16) != 0xf) derived |= 1u << 0;  // FP (signed field: 0xF = absent)
   if (field(pfr0, 20) != 0xf) derived |= 1u << 1;  // ASIMD
   if (field(isar0, 4) >= 1) derived |= 1u << 3;    // AES
@@ -153,13 +154,13 @@ TEST(Hwcap, BitsMatchLinuxUapiAndIdRegisters) {
 
 TEST(CacheRegisters, CtrAndDczid) {
   const uint64_t ctr = read_sysreg(3, 0, 0, 1);
-  EXPECT_EQ(ctr >> 31, 1u);             // RES1
-  EXPECT_EQ((ctr >> 28) & 3, 0u);       // DIC = IDC = 0: guests must clean/invalidate
+  EXPECT_EQ(ctr >> 31, 1u);                   // RES1
+  EXPECT_EQ((ctr >> 28) & 3, 0u);             // DIC = IDC = 0: guests must clean/invalidate
   EXPECT_EQ(4u << ((ctr >> 16) & 0xf), 64u);  // DminLine: 64-byte data cache lines
   EXPECT_EQ(4u << (ctr & 0xf), 64u);          // IminLine
   const uint64_t dczid = read_sysreg(3, 0, 0, 7);
-  EXPECT_EQ(dczid & 0x10, 0u);                // DZP = 0: DC ZVA permitted
-  EXPECT_EQ(4u << (dczid & 0xf), 64u);        // BS: 64-byte blocks
+  EXPECT_EQ(dczid & 0x10, 0u);          // DZP = 0: DC ZVA permitted
+  EXPECT_EQ(4u << (dczid & 0xf), 64u);  // BS: 64-byte blocks
 }
 
 TEST(GenericTimer, CntfrqIs1GHzAndCntvctFollowsIt) {
@@ -168,8 +169,9 @@ TEST(GenericTimer, CntfrqIs1GHzAndCntvctFollowsIt) {
   const auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const uint64_t b = read_sysreg(3, 14, 0, 2);
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_GT(b, a);
   // 20 ms at 1 GHz is 2e7 ticks; allow for scheduling delays on a loaded machine.
   EXPECT_GE(b - a, 19'000'000u);
@@ -214,9 +216,9 @@ TEST(ExceptionGeneration, BrkStopsAtTheInstruction) {
 }
 
 TEST(ExceptionGeneration, HvcSmcHltDcpsAreUndefinedAtEl0) {
-  for (const uint32_t insn : {0xd4000002u /* HVC #0 */, 0xd4000003u /* SMC #0 */,
-                              0xd4400000u /* HLT #0 */, 0xd4a00001u /* DCPS1 */,
-                              0xd4a00002u /* DCPS2 */, 0xd4a00003u /* DCPS3 */}) {
+  for (const uint32_t insn :
+       {0xd4000002u /* HVC #0 */, 0xd4000003u /* SMC #0 */, 0xd4400000u /* HLT #0 */,
+        0xd4a00001u /* DCPS1 */, 0xd4a00002u /* DCPS2 */, 0xd4a00003u /* DCPS3 */}) {
     Cpu cpu;
     cpu.pc = 0x4000;
     const Stop s = step(cpu, insn);
@@ -252,8 +254,8 @@ TEST(Barriers, ClrexClearsTheLocalMonitor) {
   cpu.excl_size = 8;
   EXPECT_EQ(step(cpu, 0xd5033f5fu).kind, StopKind::None);  // CLREX
   EXPECT_EQ(cpu.excl_size, 0u);
-  for (const uint32_t insn : {0xd5033f9fu /* DSB SY */, 0xd5033bbfu /* DMB ISH */,
-                              0xd5033fdfu /* ISB */})
+  for (const uint32_t insn :
+       {0xd5033f9fu /* DSB SY */, 0xd5033bbfu /* DMB ISH */, 0xd5033fdfu /* ISB */})
     EXPECT_EQ(step(cpu, insn).kind, StopKind::None) << std::hex << insn;
 }
 

@@ -6,7 +6,9 @@
 namespace xvm::arm64::interp {
 namespace {
 
-uint64_t trunc(uint64_t v, bool is64) { return is64 ? v : static_cast<uint32_t>(v); }
+uint64_t trunc(uint64_t v, bool is64) {
+  return is64 ? v : static_cast<uint32_t>(v);
+}
 
 // Rotate right within a datasize-bit value, datasize 2..64 (Arm ARM J1 "ROR").
 uint64_t ror(uint64_t v, unsigned r, unsigned datasize) {
@@ -28,8 +30,8 @@ struct BitMasks {
 
 // Arm ARM J1 "DecodeBitMasks". Returns false for the reserved combinations (len < 1, and for
 // the logical-immediate form an all-ones element), which the caller turns into UNDEF.
-bool decode_bit_masks(unsigned n, unsigned imms, unsigned immr, bool immediate,
-                      unsigned datasize, BitMasks* out) {
+bool decode_bit_masks(unsigned n, unsigned imms, unsigned immr, bool immediate, unsigned datasize,
+                      BitMasks* out) {
   const unsigned combined = (n << 6) | (~imms & 0x3f);
   if (combined == 0) return false;
   const unsigned len = 31 - __builtin_clz(combined);  // HighestSetBit
@@ -87,9 +89,14 @@ void move_wide(Cpu& cpu, uint32_t insn, int opc) {
   const unsigned d = f.template u<'d'>();
   uint64_t r;
   switch (opc) {
-    case 0: r = ~imm; break;                                      // MOVN
-    case 2: r = imm; break;                                       // MOVZ
-    default: r = (cpu.xr(d) & ~(uint64_t{0xffff} << pos)) | imm;  // MOVK
+    case 0:
+      r = ~imm;
+      break;  // MOVN
+    case 2:
+      r = imm;
+      break;  // MOVZ
+    default:
+      r = (cpu.xr(d) & ~(uint64_t{0xffff} << pos)) | imm;  // MOVK
   }
   cpu.set_xr(d, trunc(r, is64));
 }
@@ -124,10 +131,18 @@ void bitfield(Cpu& cpu, uint32_t insn, int opc) {
 
 }  // namespace
 
-void ADD_imm(Cpu& cpu, uint32_t insn) { add_sub_imm<pat::ADD_imm>(cpu, insn, false, false); }
-void ADDS_imm(Cpu& cpu, uint32_t insn) { add_sub_imm<pat::ADDS_imm>(cpu, insn, false, true); }
-void SUB_imm(Cpu& cpu, uint32_t insn) { add_sub_imm<pat::SUB_imm>(cpu, insn, true, false); }
-void SUBS_imm(Cpu& cpu, uint32_t insn) { add_sub_imm<pat::SUBS_imm>(cpu, insn, true, true); }
+void ADD_imm(Cpu& cpu, uint32_t insn) {
+  add_sub_imm<pat::ADD_imm>(cpu, insn, false, false);
+}
+void ADDS_imm(Cpu& cpu, uint32_t insn) {
+  add_sub_imm<pat::ADDS_imm>(cpu, insn, false, true);
+}
+void SUB_imm(Cpu& cpu, uint32_t insn) {
+  add_sub_imm<pat::SUB_imm>(cpu, insn, true, false);
+}
+void SUBS_imm(Cpu& cpu, uint32_t insn) {
+  add_sub_imm<pat::SUBS_imm>(cpu, insn, true, true);
+}
 
 // AND/ORR/EOR (immediate) write Rd as SP (so ORR can build a stack pointer); ANDS writes XZR.
 void AND_imm(Cpu& cpu, uint32_t insn) {
@@ -157,13 +172,25 @@ void ANDS_imm(Cpu& cpu, uint32_t insn) {
   cpu.set_xr(f.u<'d'>(), r);
 }
 
-void MOVN(Cpu& cpu, uint32_t insn) { move_wide<pat::MOVN>(cpu, insn, 0); }
-void MOVZ(Cpu& cpu, uint32_t insn) { move_wide<pat::MOVZ>(cpu, insn, 2); }
-void MOVK(Cpu& cpu, uint32_t insn) { move_wide<pat::MOVK>(cpu, insn, 3); }
+void MOVN(Cpu& cpu, uint32_t insn) {
+  move_wide<pat::MOVN>(cpu, insn, 0);
+}
+void MOVZ(Cpu& cpu, uint32_t insn) {
+  move_wide<pat::MOVZ>(cpu, insn, 2);
+}
+void MOVK(Cpu& cpu, uint32_t insn) {
+  move_wide<pat::MOVK>(cpu, insn, 3);
+}
 
-void SBFM(Cpu& cpu, uint32_t insn) { bitfield<pat::SBFM>(cpu, insn, 0); }
-void BFM(Cpu& cpu, uint32_t insn) { bitfield<pat::BFM>(cpu, insn, 1); }
-void UBFM(Cpu& cpu, uint32_t insn) { bitfield<pat::UBFM>(cpu, insn, 2); }
+void SBFM(Cpu& cpu, uint32_t insn) {
+  bitfield<pat::SBFM>(cpu, insn, 0);
+}
+void BFM(Cpu& cpu, uint32_t insn) {
+  bitfield<pat::BFM>(cpu, insn, 1);
+}
+void UBFM(Cpu& cpu, uint32_t insn) {
+  bitfield<pat::UBFM>(cpu, insn, 2);
+}
 
 // Arm ARM C6.2 EXTR: (Rn:Rm)<lsb+datasize-1:lsb>; N must equal sf, and imms < 32 when sf = 0.
 void EXTR(Cpu& cpu, uint32_t insn) {

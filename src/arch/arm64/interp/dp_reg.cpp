@@ -1,4 +1,4 @@
-// Data processing -- register (Arm ARM C4.1.88), the two-operand ALU part: logical and
+// Data processing -- register (Arm ARM C4.1), the two-operand ALU part: logical and
 // add/subtract with shifted or extended register, add/subtract with carry, conditional compare
 // and conditional select. The 1/2/3-source classes are in dp_reg_source.cpp.
 #include "arch/arm64/handlers.h"
@@ -7,7 +7,9 @@
 namespace xvm::arm64::interp {
 namespace {
 
-uint64_t trunc(uint64_t v, bool is64) { return is64 ? v : static_cast<uint32_t>(v); }
+uint64_t trunc(uint64_t v, bool is64) {
+  return is64 ? v : static_cast<uint32_t>(v);
+}
 
 // Arm ARM J1 "ShiftReg": LSL, LSR, ASR, ROR of a datasize-bit value; amount < datasize.
 uint64_t shift_reg(uint64_t v, unsigned type, unsigned amount, bool is64) {
@@ -15,12 +17,15 @@ uint64_t shift_reg(uint64_t v, unsigned type, unsigned amount, bool is64) {
   if (amount == 0) return v;
   const unsigned size = is64 ? 64 : 32;
   switch (type) {
-    case 0: return trunc(v << amount, is64);
-    case 1: return v >> amount;
+    case 0:
+      return trunc(v << amount, is64);
+    case 1:
+      return v >> amount;
     case 2:
       return is64 ? static_cast<uint64_t>(static_cast<int64_t>(v) >> amount)
                   : static_cast<uint32_t>(static_cast<int32_t>(v) >> amount);
-    default: return trunc((v >> amount) | (v << (size - amount)), is64);
+    default:
+      return trunc((v >> amount) | (v << (size - amount)), is64);
   }
 }
 
@@ -46,9 +51,15 @@ void logical_shift(Cpu& cpu, uint32_t insn, int op, bool invert) {
   const uint64_t n = cpu.xr(f.template u<'n'>());
   uint64_t r;
   switch (op) {
-    case 1: r = n | m; break;
-    case 2: r = n ^ m; break;
-    default: r = n & m; break;
+    case 1:
+      r = n | m;
+      break;
+    case 2:
+      r = n ^ m;
+      break;
+    default:
+      r = n & m;
+      break;
   }
   r = trunc(r, is64);
   if (op == 3) cpu.nzcv = make_nzcv(bit(r, is64 ? 63 : 31), r == 0, false, false);
@@ -79,8 +90,7 @@ void add_sub_ext(Cpu& cpu, uint32_t insn, bool sub, bool set_flags) {
   m = (option & 4) ? static_cast<uint64_t>(sign_extend(m, len)) : (m & ones(len));
   m <<= shift;
   uint32_t nzcv;
-  const uint64_t r =
-      add_with_carry(cpu.xsp(f.template u<'n'>()), sub ? ~m : m, sub, is64, &nzcv);
+  const uint64_t r = add_with_carry(cpu.xsp(f.template u<'n'>()), sub ? ~m : m, sub, is64, &nzcv);
   if (set_flags) {
     cpu.nzcv = nzcv;
     cpu.set_xr(f.template u<'d'>(), r);
@@ -95,8 +105,8 @@ void add_sub_carry(Cpu& cpu, uint32_t insn, bool sub, bool set_flags) {
   const bool is64 = f.template u<'s'>();
   const uint64_t m = cpu.xr(f.template u<'m'>());
   uint32_t nzcv;
-  const uint64_t r = add_with_carry(cpu.xr(f.template u<'n'>()), sub ? ~m : m,
-                                    bit(cpu.nzcv, 29), is64, &nzcv);
+  const uint64_t r =
+      add_with_carry(cpu.xr(f.template u<'n'>()), sub ? ~m : m, bit(cpu.nzcv, 29), is64, &nzcv);
   if (set_flags) cpu.nzcv = nzcv;
   cpu.set_xr(f.template u<'d'>(), r);
 }
@@ -132,29 +142,69 @@ void cond_select(Cpu& cpu, uint32_t insn, bool invert, bool increment) {
 
 }  // namespace
 
-void AND_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::AND_shift>(cpu, insn, 0, false); }
-void BIC_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::BIC_shift>(cpu, insn, 0, true); }
-void ORR_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::ORR_shift>(cpu, insn, 1, false); }
-void ORN_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::ORN_shift>(cpu, insn, 1, true); }
-void EOR_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::EOR_shift>(cpu, insn, 2, false); }
-void EON_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::EON_shift>(cpu, insn, 2, true); }
-void ANDS_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::ANDS_shift>(cpu, insn, 3, false); }
-void BICS_shift(Cpu& cpu, uint32_t insn) { logical_shift<pat::BICS_shift>(cpu, insn, 3, true); }
+void AND_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::AND_shift>(cpu, insn, 0, false);
+}
+void BIC_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::BIC_shift>(cpu, insn, 0, true);
+}
+void ORR_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::ORR_shift>(cpu, insn, 1, false);
+}
+void ORN_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::ORN_shift>(cpu, insn, 1, true);
+}
+void EOR_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::EOR_shift>(cpu, insn, 2, false);
+}
+void EON_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::EON_shift>(cpu, insn, 2, true);
+}
+void ANDS_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::ANDS_shift>(cpu, insn, 3, false);
+}
+void BICS_shift(Cpu& cpu, uint32_t insn) {
+  logical_shift<pat::BICS_shift>(cpu, insn, 3, true);
+}
 
-void ADD_shift(Cpu& cpu, uint32_t insn) { add_sub_shift<pat::ADD_shift>(cpu, insn, false, false); }
-void ADDS_shift(Cpu& cpu, uint32_t insn) { add_sub_shift<pat::ADDS_shift>(cpu, insn, false, true); }
-void SUB_shift(Cpu& cpu, uint32_t insn) { add_sub_shift<pat::SUB_shift>(cpu, insn, true, false); }
-void SUBS_shift(Cpu& cpu, uint32_t insn) { add_sub_shift<pat::SUBS_shift>(cpu, insn, true, true); }
+void ADD_shift(Cpu& cpu, uint32_t insn) {
+  add_sub_shift<pat::ADD_shift>(cpu, insn, false, false);
+}
+void ADDS_shift(Cpu& cpu, uint32_t insn) {
+  add_sub_shift<pat::ADDS_shift>(cpu, insn, false, true);
+}
+void SUB_shift(Cpu& cpu, uint32_t insn) {
+  add_sub_shift<pat::SUB_shift>(cpu, insn, true, false);
+}
+void SUBS_shift(Cpu& cpu, uint32_t insn) {
+  add_sub_shift<pat::SUBS_shift>(cpu, insn, true, true);
+}
 
-void ADD_ext(Cpu& cpu, uint32_t insn) { add_sub_ext<pat::ADD_ext>(cpu, insn, false, false); }
-void ADDS_ext(Cpu& cpu, uint32_t insn) { add_sub_ext<pat::ADDS_ext>(cpu, insn, false, true); }
-void SUB_ext(Cpu& cpu, uint32_t insn) { add_sub_ext<pat::SUB_ext>(cpu, insn, true, false); }
-void SUBS_ext(Cpu& cpu, uint32_t insn) { add_sub_ext<pat::SUBS_ext>(cpu, insn, true, true); }
+void ADD_ext(Cpu& cpu, uint32_t insn) {
+  add_sub_ext<pat::ADD_ext>(cpu, insn, false, false);
+}
+void ADDS_ext(Cpu& cpu, uint32_t insn) {
+  add_sub_ext<pat::ADDS_ext>(cpu, insn, false, true);
+}
+void SUB_ext(Cpu& cpu, uint32_t insn) {
+  add_sub_ext<pat::SUB_ext>(cpu, insn, true, false);
+}
+void SUBS_ext(Cpu& cpu, uint32_t insn) {
+  add_sub_ext<pat::SUBS_ext>(cpu, insn, true, true);
+}
 
-void ADC(Cpu& cpu, uint32_t insn) { add_sub_carry<pat::ADC>(cpu, insn, false, false); }
-void ADCS(Cpu& cpu, uint32_t insn) { add_sub_carry<pat::ADCS>(cpu, insn, false, true); }
-void SBC(Cpu& cpu, uint32_t insn) { add_sub_carry<pat::SBC>(cpu, insn, true, false); }
-void SBCS(Cpu& cpu, uint32_t insn) { add_sub_carry<pat::SBCS>(cpu, insn, true, true); }
+void ADC(Cpu& cpu, uint32_t insn) {
+  add_sub_carry<pat::ADC>(cpu, insn, false, false);
+}
+void ADCS(Cpu& cpu, uint32_t insn) {
+  add_sub_carry<pat::ADCS>(cpu, insn, false, true);
+}
+void SBC(Cpu& cpu, uint32_t insn) {
+  add_sub_carry<pat::SBC>(cpu, insn, true, false);
+}
+void SBCS(Cpu& cpu, uint32_t insn) {
+  add_sub_carry<pat::SBCS>(cpu, insn, true, true);
+}
 
 void CCMN_reg(Cpu& cpu, uint32_t insn) {
   const Fields<pat::CCMN_reg> f{insn};
@@ -173,9 +223,17 @@ void CCMP_imm(Cpu& cpu, uint32_t insn) {
   cond_compare<pat::CCMP_imm>(cpu, insn, f.u<'i'>(), true);
 }
 
-void CSEL(Cpu& cpu, uint32_t insn) { cond_select<pat::CSEL>(cpu, insn, false, false); }
-void CSINC(Cpu& cpu, uint32_t insn) { cond_select<pat::CSINC>(cpu, insn, false, true); }
-void CSINV(Cpu& cpu, uint32_t insn) { cond_select<pat::CSINV>(cpu, insn, true, false); }
-void CSNEG(Cpu& cpu, uint32_t insn) { cond_select<pat::CSNEG>(cpu, insn, true, true); }
+void CSEL(Cpu& cpu, uint32_t insn) {
+  cond_select<pat::CSEL>(cpu, insn, false, false);
+}
+void CSINC(Cpu& cpu, uint32_t insn) {
+  cond_select<pat::CSINC>(cpu, insn, false, true);
+}
+void CSINV(Cpu& cpu, uint32_t insn) {
+  cond_select<pat::CSINV>(cpu, insn, true, false);
+}
+void CSNEG(Cpu& cpu, uint32_t insn) {
+  cond_select<pat::CSNEG>(cpu, insn, true, true);
+}
 
 }  // namespace xvm::arm64::interp

@@ -1,4 +1,4 @@
-// Data processing -- register (Arm ARM C4.1.88): data-processing (1 source), (2 source) and
+// Data processing -- register (Arm ARM C4.1): data-processing (1 source), (2 source) and
 // (3 source): bit reversal and counting, division, variable shifts, CRC32, multiply(-add).
 #include <array>
 #include <bit>
@@ -9,7 +9,9 @@
 namespace xvm::arm64::interp {
 namespace {
 
-uint64_t trunc(uint64_t v, bool is64) { return is64 ? v : static_cast<uint32_t>(v); }
+uint64_t trunc(uint64_t v, bool is64) {
+  return is64 ? v : static_cast<uint32_t>(v);
+}
 
 // Byte-reverses each container of `bytes` bytes inside a datasize-bit value (Arm ARM C6.2
 // REV16/REV32/REV: containers of 2, 4 or datasize/8 bytes).
@@ -61,13 +63,19 @@ void shift_var(Cpu& cpu, uint32_t insn, unsigned type) {
   uint64_t r = v;
   if (amount != 0) {
     switch (type) {
-      case 0: r = v << amount; break;
-      case 1: r = v >> amount; break;
+      case 0:
+        r = v << amount;
+        break;
+      case 1:
+        r = v >> amount;
+        break;
       case 2:
         r = is64 ? static_cast<uint64_t>(static_cast<int64_t>(v) >> amount)
                  : static_cast<uint32_t>(static_cast<int32_t>(v) >> amount);
         break;
-      default: r = (v >> amount) | (v << (size - amount)); break;
+      default:
+        r = (v >> amount) | (v << (size - amount));
+        break;
     }
   }
   cpu.set_xr(f.template u<'d'>(), trunc(r, is64));
@@ -125,8 +133,8 @@ void REV(Cpu& cpu, uint32_t insn) {
 void CLZ(Cpu& cpu, uint32_t insn) {
   const Fields<pat::CLZ> f{insn};
   const uint64_t v = cpu.xr(f.u<'n'>());
-  cpu.set_xr(f.u<'d'>(), f.u<'s'>() ? std::countl_zero(v)
-                                    : std::countl_zero(static_cast<uint32_t>(v)));
+  cpu.set_xr(f.u<'d'>(),
+             f.u<'s'>() ? std::countl_zero(v) : std::countl_zero(static_cast<uint32_t>(v)));
 }
 
 // CLS: how many bits below the top one equal it (Arm ARM J1 "CountLeadingSignBits").
@@ -158,31 +166,59 @@ void SDIV(Cpu& cpu, uint32_t insn) {
   if (f.u<'s'>()) {
     const int64_t n = static_cast<int64_t>(cpu.xr(f.u<'n'>()));
     const int64_t m = static_cast<int64_t>(cpu.xr(f.u<'m'>()));
-    if (m == -1) r = 0 - static_cast<uint64_t>(n);  // wraps for INT64_MIN
-    else if (m != 0) r = static_cast<uint64_t>(n / m);
+    if (m == -1)
+      r = 0 - static_cast<uint64_t>(n);  // wraps for INT64_MIN
+    else if (m != 0)
+      r = static_cast<uint64_t>(n / m);
   } else {
     const int32_t n = static_cast<int32_t>(cpu.wr(f.u<'n'>()));
     const int32_t m = static_cast<int32_t>(cpu.wr(f.u<'m'>()));
-    if (m == -1) r = static_cast<uint32_t>(0u - static_cast<uint32_t>(n));
-    else if (m != 0) r = static_cast<uint32_t>(n / m);
+    if (m == -1)
+      r = static_cast<uint32_t>(0u - static_cast<uint32_t>(n));
+    else if (m != 0)
+      r = static_cast<uint32_t>(n / m);
   }
   cpu.set_xr(f.u<'d'>(), r);
 }
 
-void LSLV(Cpu& cpu, uint32_t insn) { shift_var<pat::LSLV>(cpu, insn, 0); }
-void LSRV(Cpu& cpu, uint32_t insn) { shift_var<pat::LSRV>(cpu, insn, 1); }
-void ASRV(Cpu& cpu, uint32_t insn) { shift_var<pat::ASRV>(cpu, insn, 2); }
-void RORV(Cpu& cpu, uint32_t insn) { shift_var<pat::RORV>(cpu, insn, 3); }
+void LSLV(Cpu& cpu, uint32_t insn) {
+  shift_var<pat::LSLV>(cpu, insn, 0);
+}
+void LSRV(Cpu& cpu, uint32_t insn) {
+  shift_var<pat::LSRV>(cpu, insn, 1);
+}
+void ASRV(Cpu& cpu, uint32_t insn) {
+  shift_var<pat::ASRV>(cpu, insn, 2);
+}
+void RORV(Cpu& cpu, uint32_t insn) {
+  shift_var<pat::RORV>(cpu, insn, 3);
+}
 
-void CRC32(Cpu& cpu, uint32_t insn) { crc32<pat::CRC32>(cpu, insn, kCrc32); }
-void CRC32C(Cpu& cpu, uint32_t insn) { crc32<pat::CRC32C>(cpu, insn, kCrc32c); }
+void CRC32(Cpu& cpu, uint32_t insn) {
+  crc32<pat::CRC32>(cpu, insn, kCrc32);
+}
+void CRC32C(Cpu& cpu, uint32_t insn) {
+  crc32<pat::CRC32C>(cpu, insn, kCrc32c);
+}
 
-void MADD(Cpu& cpu, uint32_t insn) { mul_add<pat::MADD>(cpu, insn, false); }
-void MSUB(Cpu& cpu, uint32_t insn) { mul_add<pat::MSUB>(cpu, insn, true); }
-void SMADDL(Cpu& cpu, uint32_t insn) { mul_add_long<pat::SMADDL>(cpu, insn, true, false); }
-void SMSUBL(Cpu& cpu, uint32_t insn) { mul_add_long<pat::SMSUBL>(cpu, insn, true, true); }
-void UMADDL(Cpu& cpu, uint32_t insn) { mul_add_long<pat::UMADDL>(cpu, insn, false, false); }
-void UMSUBL(Cpu& cpu, uint32_t insn) { mul_add_long<pat::UMSUBL>(cpu, insn, false, true); }
+void MADD(Cpu& cpu, uint32_t insn) {
+  mul_add<pat::MADD>(cpu, insn, false);
+}
+void MSUB(Cpu& cpu, uint32_t insn) {
+  mul_add<pat::MSUB>(cpu, insn, true);
+}
+void SMADDL(Cpu& cpu, uint32_t insn) {
+  mul_add_long<pat::SMADDL>(cpu, insn, true, false);
+}
+void SMSUBL(Cpu& cpu, uint32_t insn) {
+  mul_add_long<pat::SMSUBL>(cpu, insn, true, true);
+}
+void UMADDL(Cpu& cpu, uint32_t insn) {
+  mul_add_long<pat::UMADDL>(cpu, insn, false, false);
+}
+void UMSUBL(Cpu& cpu, uint32_t insn) {
+  mul_add_long<pat::UMSUBL>(cpu, insn, false, true);
+}
 
 // SMULH/UMULH: bits 127:64 of the 128-bit product.
 void SMULH(Cpu& cpu, uint32_t insn) {

@@ -29,13 +29,21 @@ void SVC(Cpu& cpu, uint32_t insn) {
 
 // HVC and SMC are UNDEF at EL0 (Arm ARM C6.2 HVC/SMC), HLT without an external debugger
 // (halting disabled) and DCPS1/2/3 outside Debug state likewise.
-void HVC(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
-void SMC(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
-void HLT(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
-void DCPS(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+void HVC(Cpu& cpu, uint32_t insn) {
+  undefined(cpu, insn);
+}
+void SMC(Cpu& cpu, uint32_t insn) {
+  undefined(cpu, insn);
+}
+void HLT(Cpu& cpu, uint32_t insn) {
+  undefined(cpu, insn);
+}
+void DCPS(Cpu& cpu, uint32_t insn) {
+  undefined(cpu, insn);
+}
 
-// BRK: a Breakpoint Instruction exception; the preferred return address is the BRK itself
-// (Arm ARM D1.10), so pc stays at the instruction. Linux turns it into SIGTRAP.
+// BRK: a Breakpoint Instruction exception, whose preferred return address is the BRK itself,
+// so pc stays at the instruction. Linux turns it into SIGTRAP.
 void BRK(Cpu& cpu, uint32_t insn) {
   const Fields<pat::BRK> f{insn};
   Stop s;
@@ -45,35 +53,51 @@ void BRK(Cpu& cpu, uint32_t insn) {
 }
 
 // Hints. A user-mode emulator has nothing to wait for or signal: WFI/WFE may complete at any
-// time (Arm ARM D1.6 "wake-up events" allow spurious wake-ups), SEV/SEVL only feed WFE.
+// time (the Arm ARM's WFE/WFI wake-up events allow spurious wake-ups), SEV/SEVL only feed WFE.
 void NOP(Cpu&, uint32_t) {}
-void YIELD(Cpu&, uint32_t) { host_pause(); }
-void WFE(Cpu&, uint32_t) { host_pause(); }
+void YIELD(Cpu&, uint32_t) {
+  host_pause();
+}
+void WFE(Cpu&, uint32_t) {
+  host_pause();
+}
 void WFI(Cpu&, uint32_t) {}
 void SEV(Cpu&, uint32_t) {}
 void SEVL(Cpu&, uint32_t) {}
 // Every other hint-space encoding executes as NOP (Arm ARM C6.2 HINT).
 void HINT(Cpu&, uint32_t) {}
 
-// CLREX: clears the local exclusive monitor (Arm ARM B2.9.5).
-void CLREX(Cpu& cpu, uint32_t) { cpu.excl_size = 0; }
+// CLREX: clears the local exclusive monitor (Arm ARM B2, the local exclusives monitor).
+void CLREX(Cpu& cpu, uint32_t) {
+  cpu.excl_size = 0;
+}
 
 // DMB/DSB order every memory access of this thread against the others. The option field
 // (domain and access types) only ever weakens the barrier, so a full host fence is always
 // correct. DSB also waits for cache and TLB maintenance, which is synchronous here.
-void DSB(Cpu&, uint32_t) { std::atomic_thread_fence(std::memory_order_seq_cst); }
-void DMB(Cpu&, uint32_t) { std::atomic_thread_fence(std::memory_order_seq_cst); }
+void DSB(Cpu&, uint32_t) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+void DMB(Cpu&, uint32_t) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
 
-// ISB: context synchronisation. Instructions are re-fetched from decoded blocks that IC IVAU
-// already asked the engine to drop (kPendingFlushCode is honoured at the next block boundary);
-// only the compiler must not move memory accesses across it.
-void ISB(Cpu&, uint32_t) { std::atomic_signal_fence(std::memory_order_seq_cst); }
+// ISB: context synchronisation -- instructions after it are fetched again (Arm ARM C6.2 ISB;
+// B2 gives DC CVAU, DSB, IC IVAU, DSB, ISB as the sequence that makes modified code visible).
+// It ends its block, so the engine honours a pending code flush (set by IC IVAU) before
+// decoding what follows, even when the modified code directly follows the ISB in one page.
+void ISB(Cpu& cpu, uint32_t) {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  cpu.pc += 4;
+}
 
 // MSR (immediate) writes PSTATE fields. In ARMv8.0-A only SPSel, DAIFSet and DAIFClr exist;
 // SPSel is EL1-only and DAIFSet/DAIFClr are UNDEF at EL0 unless SCTLR_EL1.UMA = 1, which
 // Linux never sets. PAN, UAO, DIT, SSBS, TCO, CFINV ... belong to features xvm does not
 // implement. So every form is UNDEF for the guest.
-void MSR_imm(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
+void MSR_imm(Cpu& cpu, uint32_t insn) {
+  undefined(cpu, insn);
+}
 
 // SYS (op0 = 1): the cache maintenance operations EL0 may execute under Linux
 // (SCTLR_EL1.UCI = 1, SCTLR_EL1.DZE = 1). Everything else (AT, TLBI, DC ISW, IC IALLU ...)

@@ -51,15 +51,33 @@ void MRS(Cpu& cpu, uint32_t insn) {
   const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   uint64_t v;
   switch (key) {
-    case kNZCV: v = cpu.nzcv & 0xf0000000u; break;
-    case kFPCR: v = cpu.fpcr; break;
-    case kFPSR: v = cpu.fpsr; break;
-    case kTPIDR_EL0: v = cpu.tpidr_el0; break;
-    case kTPIDRRO_EL0: v = cpu.tpidrro_el0; break;
-    case kCTR: v = kCTR_EL0; break;
-    case kDCZID: v = kDCZID_EL0; break;
-    case kCNTFRQ: v = kCNTFRQ_EL0; break;
-    case kCNTVCT: v = virtual_count(); break;
+    case kNZCV:
+      v = cpu.nzcv & 0xf0000000u;
+      break;
+    case kFPCR:
+      v = cpu.fpcr;
+      break;
+    case kFPSR:
+      v = cpu.fpsr;
+      break;
+    case kTPIDR_EL0:
+      v = cpu.tpidr_el0;
+      break;
+    case kTPIDRRO_EL0:
+      v = cpu.tpidrro_el0;
+      break;
+    case kCTR:
+      v = kCTR_EL0;
+      break;
+    case kDCZID:
+      v = kDCZID_EL0;
+      break;
+    case kCNTFRQ:
+      v = kCNTFRQ_EL0;
+      break;
+    case kCNTVCT:
+      v = virtual_count();
+      break;
     default: {
       const std::optional<uint64_t> id = id_register(key);
       if (!id) undefined(cpu, insn);
@@ -75,11 +93,20 @@ void MSR_reg(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MSR_reg> f{insn};
   const uint64_t v = cpu.xr(f.u<'t'>());
   switch (sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>())) {
-    case kNZCV: cpu.nzcv = static_cast<uint32_t>(v) & 0xf0000000u; break;
-    case kFPCR: cpu.fpcr = static_cast<uint32_t>(v) & fpcr::kWritable; break;
-    case kFPSR: cpu.fpsr = static_cast<uint32_t>(v) & fpsr::kWritable; break;
-    case kTPIDR_EL0: cpu.tpidr_el0 = v; break;
-    default: undefined(cpu, insn);  // TPIDRRO_EL0, CNTFRQ_EL0, ID registers: read-only at EL0
+    case kNZCV:
+      cpu.nzcv = static_cast<uint32_t>(v) & 0xf0000000u;
+      break;
+    case kFPCR:
+      cpu.fpcr = static_cast<uint32_t>(v) & fpcr::kWritable;
+      break;
+    case kFPSR:
+      cpu.fpsr = static_cast<uint32_t>(v) & fpsr::kWritable;
+      break;
+    case kTPIDR_EL0:
+      cpu.tpidr_el0 = v;
+      break;
+    default:
+      undefined(cpu, insn);  // TPIDRRO_EL0, CNTFRQ_EL0, ID registers: read-only at EL0
   }
 }
 
