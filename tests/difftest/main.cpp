@@ -370,7 +370,10 @@ int run_random(const Options& o) {
                   " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "%s\n",
                   lines[li].entry->name.data(), c.run, c.match, c.both_exc, c.mismatch,
                   c.excluded, c.excluded_mismatch, c.skipped, c.used_max,
-                  c.never_generated ? "  NEVER GENERATED" : "");
+                  c.never_generated                               ? "  NEVER GENERATED"
+                  : c.run >= 50 && c.match + c.excluded == c.both_exc + c.excluded
+                      ? "  (no case completed on both sides)"
+                      : "");
   }
   std::printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
               " %9" PRIu64 " %9" PRIu64 "\n",

@@ -60,6 +60,18 @@ T pick(Rng& rng, const T (&a)[N]) {
   return a[rng.below(N)];
 }
 
+// An address-friendly register file: every register is a window pointer or a small number,
+// so that base + index (register-offset loads, post-index by register, ...) often stays
+// inside the window.
+uint64_t address_friendly_x(Rng& rng) {
+  const uint64_t r = rng.below(100);
+  if (r < 50) return kWindow + (rng.chance(50) ? rng.below(kWindowSize / 4) & ~uint64_t{7}
+                                               : rng.below(kWindowSize / 4));
+  if (r < 85) return rng.below(256);
+  if (r < 95) return ~rng.below(256);  // small negative index
+  return pick(rng, kSpecialInt);
+}
+
 uint64_t random_x(Rng& rng) {
   const uint64_t r = rng.below(100);
   if (r < 35) {  // a pointer into the window: loads and stores hit mapped memory
@@ -137,7 +149,8 @@ const char* outcome_name(Outcome o) {
 
 State random_state(Rng& rng, uint32_t insn) {
   State s;
-  for (auto& x : s.x) x = random_x(rng);
+  const bool friendly = rng.chance(40);
+  for (auto& x : s.x) x = friendly ? address_friendly_x(rng) : random_x(rng);
   // SP stays 16-byte aligned: SP alignment checking (SCTLR_EL1.SA0) is on under Linux but not
   // modelled by Unicorn, so a misaligned SP would only test that difference.
   s.sp = kWindow + (rng.below(kWindowSize) & ~uint64_t{15});

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <unordered_map>
 
@@ -23,10 +24,72 @@ const std::vector<Line>& table_lines() {
   return lines;
 }
 
+namespace {
+
+// System register and SYS operation encodings worth testing at EL0, as the 16-bit
+// op0:op1:CRn:CRm:op2 field (bits 20..5) of MRS, MSR (register) and SYS (Arm ARM C5.3). Random
+// draws would almost never hit them among the 65536 values, nearly all UNDEFINED at EL0.
+constexpr uint32_t sysreg(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
+  return (op0 << 19) | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5);
+}
+constexpr uint32_t kSysregMask = 0x001fffe0;
+constexpr uint32_t kFocusSysreg[] = {
+    sysreg(3, 3, 4, 2, 0),    // NZCV
+    sysreg(3, 3, 4, 4, 0),    // FPCR
+    sysreg(3, 3, 4, 4, 1),    // FPSR
+    sysreg(3, 3, 13, 0, 2),   // TPIDR_EL0
+    sysreg(3, 3, 13, 0, 3),   // TPIDRRO_EL0 (read-only at EL0)
+    sysreg(3, 3, 0, 0, 1),    // CTR_EL0
+    sysreg(3, 3, 0, 0, 7),    // DCZID_EL0
+    sysreg(3, 3, 4, 2, 1),    // DAIF (EL0 access depends on SCTLR_EL1.UMA)
+    sysreg(3, 0, 4, 2, 2),    // CurrentEL (EL1 only)
+    sysreg(3, 0, 13, 0, 4),   // TPIDR_EL1 (EL1 only)
+    sysreg(1, 3, 7, 4, 1),    // DC ZVA
+    sysreg(1, 3, 7, 11, 1),   // DC CVAU
+    sysreg(1, 3, 7, 10, 1),   // DC CVAC
+    sysreg(1, 3, 7, 14, 1),   // DC CIVAC
+    sysreg(1, 3, 7, 5, 1),    // IC IVAU
+    sysreg(1, 0, 7, 6, 1),    // DC IVAC (EL1 only)
+};
+
+bool has_sysreg_field(std::string_view name) {
+  return name == "MRS" || name == "MSR_reg" || name == "SYS" || name == "SYSL";
+}
+
+// With probability 1/4 per wide field (7+ bits), a small magnitude: the low 1..6 bits random,
+// the rest all zeros (or all ones: small negative offsets). Branch and load offsets then land
+// near the code page and the window, shift amounts and bit positions hit their ends.
+uint32_t shrink_wide_fields(Rng& rng, std::string_view pattern, uint32_t insn) {
+  for (int i = 0; i < 32;) {
+    const char c = pattern[i];
+    int w = 1;
+    while (i + w < 32 && pattern[i + w] == c) ++w;
+    const bool field = c != '0' && c != '1' && c != '-';
+    if (field && w >= 7 && rng.chance(25)) {
+      const unsigned lsb = static_cast<unsigned>(32 - i - w);
+      const unsigned keep = 1 + static_cast<unsigned>(rng.below(6));
+      const uint32_t fmask = static_cast<uint32_t>(((uint64_t{1} << w) - 1) << lsb);
+      const uint32_t high = fmask & ~static_cast<uint32_t>(((uint64_t{1} << keep) - 1) << lsb);
+      insn = rng.chance(70) ? (insn & ~high) : (insn | high);
+    }
+    i += w;
+  }
+  return insn;
+}
+
+}  // namespace
+
 std::optional<uint32_t> generate(Rng& rng, const Line& line, int tries) {
   const arm64::DecodeEntry& e = *line.entry;
+  const bool sys = has_sysreg_field(e.name);
   for (int i = 0; i < tries; ++i) {
-    const uint32_t insn = e.value | (static_cast<uint32_t>(rng.next()) & ~e.mask);
+    uint32_t insn = e.value | (static_cast<uint32_t>(rng.next()) & ~e.mask);
+    if (sys && rng.chance(60)) {
+      const uint32_t f = kFocusSysreg[rng.below(std::size(kFocusSysreg))];
+      insn = (insn & ~kSysregMask) | f;
+    } else if (rng.chance(50)) {
+      insn = e.value | (shrink_wide_fields(rng, line.pattern, insn) & ~e.mask);
+    }
     if (arm64::decode(insn) == &e) return insn;
   }
   return std::nullopt;
