@@ -121,7 +121,8 @@ struct VecOp {
       std::memcpy(r.b, host_ptr(cpu, a, sizeof(T), false), sizeof(T));
       cpu.v[t] = r;
     } else {
-      std::memcpy(host_ptr(cpu, a, sizeof(T), true), cpu.v[t].b, sizeof(T));
+      // store_ptr: a Q store may be two host stores; keep it all-or-nothing across pages.
+      std::memcpy(store_ptr(cpu, a, sizeof(T)), cpu.v[t].b, sizeof(T));
     }
   }
   // With t == t2 on a load, Vt2 is written last (QEMU's order; the value is UNKNOWN in the Arm
