@@ -1,6 +1,7 @@
 // xvm: run AArch64 Linux programs on x86-64 (and, later, boot machines).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <string_view>
@@ -9,6 +10,9 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Started by binfmt_misc for an AArch64 program: behave as `xvm run --argv0 A0 FILE ARGS`.
+  std::vector<std::string> binfmt_args;
+  if (auto b = xvm::cli::binfmt_entry(argc, argv)) binfmt_args = std::move(*b);
   // A "--" before PROGRAM ends xvm's options: CLI11 sees only what precedes it (its
   // prefix-command mode would drop what follows a "--"). A "--" after PROGRAM is the guest's.
   std::vector<std::string> guest;
@@ -28,6 +32,18 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "xvm " XVM_VERSION);
   app.require_subcommand(1);
   xvm::cli::add_run_command(app, guest);
+  xvm::cli::add_binfmt_command(app);
+  if (!binfmt_args.empty()) {
+    std::vector<std::string> words = {"run"};
+    words.insert(words.end(), binfmt_args.begin(), binfmt_args.end());
+    std::reverse(words.begin(), words.end());  // CLI11 parses a vector from its back
+    try {
+      app.parse(words);
+    } catch (const CLI::ParseError& e) {
+      return app.exit(e);
+    }
+    return 0;
+  }
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
