@@ -20,21 +20,35 @@ template <Rmw kOp, class T>
 T host_rmw(T* p, T v, int order) {
   using S = std::make_signed_t<T>;
   switch (kOp) {
-    case Rmw::Add: return __atomic_fetch_add(p, v, order);
-    case Rmw::Clr: return __atomic_fetch_and(p, static_cast<T>(~v), order);
-    case Rmw::Eor: return __atomic_fetch_xor(p, v, order);
-    case Rmw::Set: return __atomic_fetch_or(p, v, order);
-    case Rmw::Swp: return __atomic_exchange_n(p, v, order);
-    default: break;
+    case Rmw::Add:
+      return __atomic_fetch_add(p, v, order);
+    case Rmw::Clr:
+      return __atomic_fetch_and(p, static_cast<T>(~v), order);
+    case Rmw::Eor:
+      return __atomic_fetch_xor(p, v, order);
+    case Rmw::Set:
+      return __atomic_fetch_or(p, v, order);
+    case Rmw::Swp:
+      return __atomic_exchange_n(p, v, order);
+    default:
+      break;
   }
   T old = __atomic_load_n(p, __ATOMIC_RELAXED);
   for (;;) {
     T next;
     switch (kOp) {
-      case Rmw::SMax: next = static_cast<S>(old) > static_cast<S>(v) ? old : v; break;
-      case Rmw::SMin: next = static_cast<S>(old) < static_cast<S>(v) ? old : v; break;
-      case Rmw::UMax: next = old > v ? old : v; break;
-      default: next = old < v ? old : v; break;
+      case Rmw::SMax:
+        next = static_cast<S>(old) > static_cast<S>(v) ? old : v;
+        break;
+      case Rmw::SMin:
+        next = static_cast<S>(old) < static_cast<S>(v) ? old : v;
+        break;
+      case Rmw::UMax:
+        next = old > v ? old : v;
+        break;
+      default:
+        next = old < v ? old : v;
+        break;
     }
     // The store happens even when the value is unchanged: the Arm ARM's MemAtomic always
     // writes, so a read-only page faults.
@@ -53,23 +67,45 @@ void rmw_sized(Cpu& cpu, uint32_t insn) {
 template <Rmw kOp>
 void rmw(Cpu& cpu, uint32_t insn) {
   switch (F{insn}.u<'z'>()) {
-    case 0: return rmw_sized<kOp, uint8_t>(cpu, insn);
-    case 1: return rmw_sized<kOp, uint16_t>(cpu, insn);
-    case 2: return rmw_sized<kOp, uint32_t>(cpu, insn);
-    default: return rmw_sized<kOp, uint64_t>(cpu, insn);
+    case 0:
+      return rmw_sized<kOp, uint8_t>(cpu, insn);
+    case 1:
+      return rmw_sized<kOp, uint16_t>(cpu, insn);
+    case 2:
+      return rmw_sized<kOp, uint32_t>(cpu, insn);
+    default:
+      return rmw_sized<kOp, uint64_t>(cpu, insn);
   }
 }
 
 }  // namespace
 
-void LDADD(Cpu& cpu, uint32_t insn) { rmw<Rmw::Add>(cpu, insn); }
-void LDCLR(Cpu& cpu, uint32_t insn) { rmw<Rmw::Clr>(cpu, insn); }
-void LDEOR(Cpu& cpu, uint32_t insn) { rmw<Rmw::Eor>(cpu, insn); }
-void LDSET(Cpu& cpu, uint32_t insn) { rmw<Rmw::Set>(cpu, insn); }
-void LDSMAX(Cpu& cpu, uint32_t insn) { rmw<Rmw::SMax>(cpu, insn); }
-void LDSMIN(Cpu& cpu, uint32_t insn) { rmw<Rmw::SMin>(cpu, insn); }
-void LDUMAX(Cpu& cpu, uint32_t insn) { rmw<Rmw::UMax>(cpu, insn); }
-void LDUMIN(Cpu& cpu, uint32_t insn) { rmw<Rmw::UMin>(cpu, insn); }
-void SWP(Cpu& cpu, uint32_t insn) { rmw<Rmw::Swp>(cpu, insn); }
+void LDADD(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::Add>(cpu, insn);
+}
+void LDCLR(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::Clr>(cpu, insn);
+}
+void LDEOR(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::Eor>(cpu, insn);
+}
+void LDSET(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::Set>(cpu, insn);
+}
+void LDSMAX(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::SMax>(cpu, insn);
+}
+void LDSMIN(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::SMin>(cpu, insn);
+}
+void LDUMAX(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::UMax>(cpu, insn);
+}
+void LDUMIN(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::UMin>(cpu, insn);
+}
+void SWP(Cpu& cpu, uint32_t insn) {
+  rmw<Rmw::Swp>(cpu, insn);
+}
 
 }  // namespace xvm::arm64::interp

@@ -59,9 +59,15 @@ inline void check_aligned(Cpu& cpu, uint64_t a, uint64_t bytes, bool write) {
 inline uint64_t extend_offset(uint64_t m, unsigned option, unsigned shift) {
   uint64_t v;
   switch (option) {
-    case 2: v = static_cast<uint32_t>(m); break;
-    case 6: v = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(m))); break;
-    default: v = m; break;
+    case 2:
+      v = static_cast<uint32_t>(m);
+      break;
+    case 6:
+      v = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(m)));
+      break;
+    default:
+      v = m;
+      break;
   }
   return v << shift;
 }
@@ -196,8 +202,8 @@ struct RegOff {
     const Fields<P> f{insn};
     const unsigned option = f.template u<'o'>();
     if (!(option & 2)) undefined(cpu, insn);
-    const uint64_t off = extend_offset(cpu.xr(f.template u<'m'>()), option,
-                                       f.template u<'S'>() ? Op::kScale : 0);
+    const uint64_t off =
+        extend_offset(cpu.xr(f.template u<'m'>()), option, f.template u<'S'>() ? Op::kScale : 0);
     Op::access(cpu, f.template u<'t'>(), cpu.xsp(f.template u<'n'>()) + off);
   }
 };
@@ -207,7 +213,8 @@ template <const Pattern& P, class Op>
 struct Literal {
   static void run(Cpu& cpu, uint32_t insn) {
     const Fields<P> f{insn};
-    Op::access(cpu, f.template u<'t'>(), cpu.pc + (static_cast<uint64_t>(f.template s<'i'>()) << 2));
+    Op::access(cpu, f.template u<'t'>(),
+               cpu.pc + (static_cast<uint64_t>(f.template s<'i'>()) << 2));
   }
 };
 
@@ -260,7 +267,9 @@ using StX = GprStore<uint64_t>;
 inline int host_order(bool acquire, bool release) {
   return release ? __ATOMIC_SEQ_CST : acquire ? __ATOMIC_ACQUIRE : __ATOMIC_RELAXED;
 }
-inline int host_fail_order(bool acquire) { return acquire ? __ATOMIC_ACQUIRE : __ATOMIC_RELAXED; }
+inline int host_fail_order(bool acquire) {
+  return acquire ? __ATOMIC_ACQUIRE : __ATOMIC_RELAXED;
+}
 
 // Host pointer for a naturally aligned atomic access of sizeof(T) bytes: the alignment fault
 // comes first, as in the Arm ARM's CheckAlignment before translation.

@@ -144,45 +144,81 @@ void cas(Cpu& cpu, uint32_t insn) {
 
 }  // namespace
 
-void LDXRB(Cpu& cpu, uint32_t insn) { ldxr<uint8_t>(cpu, insn, false); }
-void LDAXRB(Cpu& cpu, uint32_t insn) { ldxr<uint8_t>(cpu, insn, true); }
-void LDXRH(Cpu& cpu, uint32_t insn) { ldxr<uint16_t>(cpu, insn, false); }
-void LDAXRH(Cpu& cpu, uint32_t insn) { ldxr<uint16_t>(cpu, insn, true); }
+void LDXRB(Cpu& cpu, uint32_t insn) {
+  ldxr<uint8_t>(cpu, insn, false);
+}
+void LDAXRB(Cpu& cpu, uint32_t insn) {
+  ldxr<uint8_t>(cpu, insn, true);
+}
+void LDXRH(Cpu& cpu, uint32_t insn) {
+  ldxr<uint16_t>(cpu, insn, false);
+}
+void LDAXRH(Cpu& cpu, uint32_t insn) {
+  ldxr<uint16_t>(cpu, insn, true);
+}
 void LDXR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? ldxr<uint64_t>(cpu, insn, false) : ldxr<uint32_t>(cpu, insn, false);
 }
 void LDAXR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? ldxr<uint64_t>(cpu, insn, true) : ldxr<uint32_t>(cpu, insn, true);
 }
-void LDXP(Cpu& cpu, uint32_t insn) { ldxp(cpu, insn, false); }
-void LDAXP(Cpu& cpu, uint32_t insn) { ldxp(cpu, insn, true); }
+void LDXP(Cpu& cpu, uint32_t insn) {
+  ldxp(cpu, insn, false);
+}
+void LDAXP(Cpu& cpu, uint32_t insn) {
+  ldxp(cpu, insn, true);
+}
 
-void STXRB(Cpu& cpu, uint32_t insn) { stxr<uint8_t>(cpu, insn, false); }
-void STLXRB(Cpu& cpu, uint32_t insn) { stxr<uint8_t>(cpu, insn, true); }
-void STXRH(Cpu& cpu, uint32_t insn) { stxr<uint16_t>(cpu, insn, false); }
-void STLXRH(Cpu& cpu, uint32_t insn) { stxr<uint16_t>(cpu, insn, true); }
+void STXRB(Cpu& cpu, uint32_t insn) {
+  stxr<uint8_t>(cpu, insn, false);
+}
+void STLXRB(Cpu& cpu, uint32_t insn) {
+  stxr<uint8_t>(cpu, insn, true);
+}
+void STXRH(Cpu& cpu, uint32_t insn) {
+  stxr<uint16_t>(cpu, insn, false);
+}
+void STLXRH(Cpu& cpu, uint32_t insn) {
+  stxr<uint16_t>(cpu, insn, true);
+}
 void STXR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? stxr<uint64_t>(cpu, insn, false) : stxr<uint32_t>(cpu, insn, false);
 }
 void STLXR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? stxr<uint64_t>(cpu, insn, true) : stxr<uint32_t>(cpu, insn, true);
 }
-void STXP(Cpu& cpu, uint32_t insn) { stxp(cpu, insn, false); }
-void STLXP(Cpu& cpu, uint32_t insn) { stxp(cpu, insn, true); }
+void STXP(Cpu& cpu, uint32_t insn) {
+  stxp(cpu, insn, false);
+}
+void STLXP(Cpu& cpu, uint32_t insn) {
+  stxp(cpu, insn, true);
+}
 
-void LDARB(Cpu& cpu, uint32_t insn) { ldar<uint8_t>(cpu, insn); }
-void LDARH(Cpu& cpu, uint32_t insn) { ldar<uint16_t>(cpu, insn); }
+void LDARB(Cpu& cpu, uint32_t insn) {
+  ldar<uint8_t>(cpu, insn);
+}
+void LDARH(Cpu& cpu, uint32_t insn) {
+  ldar<uint16_t>(cpu, insn);
+}
 void LDAR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? ldar<uint64_t>(cpu, insn) : ldar<uint32_t>(cpu, insn);
 }
-void STLRB(Cpu& cpu, uint32_t insn) { stlr<uint8_t>(cpu, insn); }
-void STLRH(Cpu& cpu, uint32_t insn) { stlr<uint16_t>(cpu, insn); }
+void STLRB(Cpu& cpu, uint32_t insn) {
+  stlr<uint8_t>(cpu, insn);
+}
+void STLRH(Cpu& cpu, uint32_t insn) {
+  stlr<uint16_t>(cpu, insn);
+}
 void STLR(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? stlr<uint64_t>(cpu, insn) : stlr<uint32_t>(cpu, insn);
 }
 
-void CASB(Cpu& cpu, uint32_t insn) { cas<uint8_t>(cpu, insn); }
-void CASH(Cpu& cpu, uint32_t insn) { cas<uint16_t>(cpu, insn); }
+void CASB(Cpu& cpu, uint32_t insn) {
+  cas<uint8_t>(cpu, insn);
+}
+void CASH(Cpu& cpu, uint32_t insn) {
+  cas<uint16_t>(cpu, insn);
+}
 void CAS(Cpu& cpu, uint32_t insn) {
   F{insn}.u<'z'>() & 1 ? cas<uint64_t>(cpu, insn) : cas<uint32_t>(cpu, insn);
 }

@@ -47,7 +47,9 @@ void LDRSW_imm(Cpu& cpu, uint32_t insn) {
   UImm<pat::LDRSW_imm, LdSW>::run(cpu, insn);
 }
 
-void PRFM_imm(Cpu& cpu, uint32_t insn) { UImm<pat::PRFM_imm, Prefetch>::run(cpu, insn); }
+void PRFM_imm(Cpu& cpu, uint32_t insn) {
+  UImm<pat::PRFM_imm, Prefetch>::run(cpu, insn);
+}
 
 // --- Pre-/post-index (imm9, unscaled, with writeback) ---
 
@@ -133,7 +135,9 @@ void LDURSW(Cpu& cpu, uint32_t insn) {
   Unscaled<pat::LDURSW, LdSW>::run(cpu, insn);
 }
 
-void PRFUM(Cpu& cpu, uint32_t insn) { Unscaled<pat::PRFUM, Prefetch>::run(cpu, insn); }
+void PRFUM(Cpu& cpu, uint32_t insn) {
+  Unscaled<pat::PRFUM, Prefetch>::run(cpu, insn);
+}
 
 // --- Unprivileged (LDTR family): xvm runs at EL0, where these are the ordinary accesses ---
 
@@ -184,8 +188,12 @@ void LDR_lit(Cpu& cpu, uint32_t insn) {
   run_either<Literal, pat::LDR_lit, LdX, LdW>(x, cpu, insn);
 }
 
-void LDRSW_lit(Cpu& cpu, uint32_t insn) { Literal<pat::LDRSW_lit, LdSW>::run(cpu, insn); }
+void LDRSW_lit(Cpu& cpu, uint32_t insn) {
+  Literal<pat::LDRSW_lit, LdSW>::run(cpu, insn);
+}
 
-void PRFM_lit(Cpu& cpu, uint32_t insn) { Literal<pat::PRFM_lit, Prefetch>::run(cpu, insn); }
+void PRFM_lit(Cpu& cpu, uint32_t insn) {
+  Literal<pat::PRFM_lit, Prefetch>::run(cpu, insn);
+}
 
 }  // namespace xvm::arm64::interp

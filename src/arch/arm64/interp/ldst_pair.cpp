@@ -17,10 +17,14 @@ using u128 = unsigned __int128;
 template <const Pattern& P, bool kLoad, bool kNoAlloc>
 void vec_pair(Cpu& cpu, uint32_t insn) {
   switch (Fields<P>{insn}.template u<'z'>()) {
-    case 0: return Pair<P, VecOp<uint32_t, kLoad>, kNoAlloc>::run(cpu, insn);
-    case 1: return Pair<P, VecOp<uint64_t, kLoad>, kNoAlloc>::run(cpu, insn);
-    case 2: return Pair<P, VecOp<u128, kLoad>, kNoAlloc>::run(cpu, insn);
-    default: undefined(cpu, insn);
+    case 0:
+      return Pair<P, VecOp<uint32_t, kLoad>, kNoAlloc>::run(cpu, insn);
+    case 1:
+      return Pair<P, VecOp<uint64_t, kLoad>, kNoAlloc>::run(cpu, insn);
+    case 2:
+      return Pair<P, VecOp<u128, kLoad>, kNoAlloc>::run(cpu, insn);
+    default:
+      undefined(cpu, insn);
   }
 }
 
@@ -34,10 +38,18 @@ void gpr_pair(Cpu& cpu, uint32_t insn) {
 
 }  // namespace
 
-void STP(Cpu& cpu, uint32_t insn) { gpr_pair<pat::STP, StX, StW, false>(cpu, insn); }
-void LDP(Cpu& cpu, uint32_t insn) { gpr_pair<pat::LDP, LdX, LdW, false>(cpu, insn); }
-void STNP(Cpu& cpu, uint32_t insn) { gpr_pair<pat::STNP, StX, StW, true>(cpu, insn); }
-void LDNP(Cpu& cpu, uint32_t insn) { gpr_pair<pat::LDNP, LdX, LdW, true>(cpu, insn); }
+void STP(Cpu& cpu, uint32_t insn) {
+  gpr_pair<pat::STP, StX, StW, false>(cpu, insn);
+}
+void LDP(Cpu& cpu, uint32_t insn) {
+  gpr_pair<pat::LDP, LdX, LdW, false>(cpu, insn);
+}
+void STNP(Cpu& cpu, uint32_t insn) {
+  gpr_pair<pat::STNP, StX, StW, true>(cpu, insn);
+}
+void LDNP(Cpu& cpu, uint32_t insn) {
+  gpr_pair<pat::LDNP, LdX, LdW, true>(cpu, insn);
+}
 
 // opc 01 with idx 00 would be a no-allocate LDPSW, which does not exist.
 void LDPSW(Cpu& cpu, uint32_t insn) {
@@ -45,9 +57,17 @@ void LDPSW(Cpu& cpu, uint32_t insn) {
   Pair<pat::LDPSW, LdSW>::run(cpu, insn);
 }
 
-void STP_simd(Cpu& cpu, uint32_t insn) { vec_pair<pat::STP_simd, false, false>(cpu, insn); }
-void LDP_simd(Cpu& cpu, uint32_t insn) { vec_pair<pat::LDP_simd, true, false>(cpu, insn); }
-void STNP_simd(Cpu& cpu, uint32_t insn) { vec_pair<pat::STNP_simd, false, true>(cpu, insn); }
-void LDNP_simd(Cpu& cpu, uint32_t insn) { vec_pair<pat::LDNP_simd, true, true>(cpu, insn); }
+void STP_simd(Cpu& cpu, uint32_t insn) {
+  vec_pair<pat::STP_simd, false, false>(cpu, insn);
+}
+void LDP_simd(Cpu& cpu, uint32_t insn) {
+  vec_pair<pat::LDP_simd, true, false>(cpu, insn);
+}
+void STNP_simd(Cpu& cpu, uint32_t insn) {
+  vec_pair<pat::STNP_simd, false, true>(cpu, insn);
+}
+void LDNP_simd(Cpu& cpu, uint32_t insn) {
+  vec_pair<pat::LDNP_simd, true, true>(cpu, insn);
+}
 
 }  // namespace xvm::arm64::interp

@@ -44,6 +44,8 @@ void LDRSW_reg(Cpu& cpu, uint32_t insn) {
   RegOff<pat::LDRSW_reg, LdSW>::run(cpu, insn);
 }
 
-void PRFM_reg(Cpu& cpu, uint32_t insn) { RegOff<pat::PRFM_reg, Prefetch>::run(cpu, insn); }
+void PRFM_reg(Cpu& cpu, uint32_t insn) {
+  RegOff<pat::PRFM_reg, Prefetch>::run(cpu, insn);
+}
 
 }  // namespace xvm::arm64::interp

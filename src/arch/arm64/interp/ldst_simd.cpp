@@ -19,17 +19,25 @@ void run_sized(Cpu& cpu, uint32_t insn) {
     return Form<P, VecOp<u128, kLoad>>::run(cpu, insn);
   }
   switch (size) {
-    case 0: return Form<P, VecOp<uint8_t, kLoad>>::run(cpu, insn);
-    case 1: return Form<P, VecOp<uint16_t, kLoad>>::run(cpu, insn);
-    case 2: return Form<P, VecOp<uint32_t, kLoad>>::run(cpu, insn);
-    default: return Form<P, VecOp<uint64_t, kLoad>>::run(cpu, insn);
+    case 0:
+      return Form<P, VecOp<uint8_t, kLoad>>::run(cpu, insn);
+    case 1:
+      return Form<P, VecOp<uint16_t, kLoad>>::run(cpu, insn);
+    case 2:
+      return Form<P, VecOp<uint32_t, kLoad>>::run(cpu, insn);
+    default:
+      return Form<P, VecOp<uint64_t, kLoad>>::run(cpu, insn);
   }
 }
 
 }  // namespace
 
-void STR_imm_simd(Cpu& cpu, uint32_t insn) { run_sized<UImm, pat::STR_imm_simd, false>(cpu, insn); }
-void LDR_imm_simd(Cpu& cpu, uint32_t insn) { run_sized<UImm, pat::LDR_imm_simd, true>(cpu, insn); }
+void STR_imm_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<UImm, pat::STR_imm_simd, false>(cpu, insn);
+}
+void LDR_imm_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<UImm, pat::LDR_imm_simd, true>(cpu, insn);
+}
 
 void STR_imm_wb_simd(Cpu& cpu, uint32_t insn) {
   run_sized<ImmWb, pat::STR_imm_wb_simd, false>(cpu, insn);
@@ -38,19 +46,31 @@ void LDR_imm_wb_simd(Cpu& cpu, uint32_t insn) {
   run_sized<ImmWb, pat::LDR_imm_wb_simd, true>(cpu, insn);
 }
 
-void STUR_simd(Cpu& cpu, uint32_t insn) { run_sized<Unscaled, pat::STUR_simd, false>(cpu, insn); }
-void LDUR_simd(Cpu& cpu, uint32_t insn) { run_sized<Unscaled, pat::LDUR_simd, true>(cpu, insn); }
+void STUR_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<Unscaled, pat::STUR_simd, false>(cpu, insn);
+}
+void LDUR_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<Unscaled, pat::LDUR_simd, true>(cpu, insn);
+}
 
-void STR_reg_simd(Cpu& cpu, uint32_t insn) { run_sized<RegOff, pat::STR_reg_simd, false>(cpu, insn); }
-void LDR_reg_simd(Cpu& cpu, uint32_t insn) { run_sized<RegOff, pat::LDR_reg_simd, true>(cpu, insn); }
+void STR_reg_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<RegOff, pat::STR_reg_simd, false>(cpu, insn);
+}
+void LDR_reg_simd(Cpu& cpu, uint32_t insn) {
+  run_sized<RegOff, pat::LDR_reg_simd, true>(cpu, insn);
+}
 
 // Arm ARM "LDR (literal, SIMD&FP)": opc 00 S, 01 D, 10 Q, 11 UNDEFINED.
 void LDR_lit_simd(Cpu& cpu, uint32_t insn) {
   switch (Fields<pat::LDR_lit_simd>{insn}.u<'z'>()) {
-    case 0: return Literal<pat::LDR_lit_simd, VecOp<uint32_t, true>>::run(cpu, insn);
-    case 1: return Literal<pat::LDR_lit_simd, VecOp<uint64_t, true>>::run(cpu, insn);
-    case 2: return Literal<pat::LDR_lit_simd, VecOp<u128, true>>::run(cpu, insn);
-    default: undefined(cpu, insn);
+    case 0:
+      return Literal<pat::LDR_lit_simd, VecOp<uint32_t, true>>::run(cpu, insn);
+    case 1:
+      return Literal<pat::LDR_lit_simd, VecOp<uint64_t, true>>::run(cpu, insn);
+    case 2:
+      return Literal<pat::LDR_lit_simd, VecOp<u128, true>>::run(cpu, insn);
+    default:
+      undefined(cpu, insn);
   }
 }
 

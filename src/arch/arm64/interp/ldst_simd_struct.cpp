@@ -125,32 +125,84 @@ void single(Cpu& cpu, uint32_t insn) {
 
 }  // namespace
 
-void ST4_mult(Cpu& cpu, uint32_t insn) { multiple<false, 4, 1>(cpu, insn); }
-void ST3_mult(Cpu& cpu, uint32_t insn) { multiple<false, 3, 1>(cpu, insn); }
-void ST2_mult(Cpu& cpu, uint32_t insn) { multiple<false, 2, 1>(cpu, insn); }
-void ST1_mult_1(Cpu& cpu, uint32_t insn) { multiple<false, 1, 1>(cpu, insn); }
-void ST1_mult_2(Cpu& cpu, uint32_t insn) { multiple<false, 1, 2>(cpu, insn); }
-void ST1_mult_3(Cpu& cpu, uint32_t insn) { multiple<false, 1, 3>(cpu, insn); }
-void ST1_mult_4(Cpu& cpu, uint32_t insn) { multiple<false, 1, 4>(cpu, insn); }
-void LD4_mult(Cpu& cpu, uint32_t insn) { multiple<true, 4, 1>(cpu, insn); }
-void LD3_mult(Cpu& cpu, uint32_t insn) { multiple<true, 3, 1>(cpu, insn); }
-void LD2_mult(Cpu& cpu, uint32_t insn) { multiple<true, 2, 1>(cpu, insn); }
-void LD1_mult_1(Cpu& cpu, uint32_t insn) { multiple<true, 1, 1>(cpu, insn); }
-void LD1_mult_2(Cpu& cpu, uint32_t insn) { multiple<true, 1, 2>(cpu, insn); }
-void LD1_mult_3(Cpu& cpu, uint32_t insn) { multiple<true, 1, 3>(cpu, insn); }
-void LD1_mult_4(Cpu& cpu, uint32_t insn) { multiple<true, 1, 4>(cpu, insn); }
+void ST4_mult(Cpu& cpu, uint32_t insn) {
+  multiple<false, 4, 1>(cpu, insn);
+}
+void ST3_mult(Cpu& cpu, uint32_t insn) {
+  multiple<false, 3, 1>(cpu, insn);
+}
+void ST2_mult(Cpu& cpu, uint32_t insn) {
+  multiple<false, 2, 1>(cpu, insn);
+}
+void ST1_mult_1(Cpu& cpu, uint32_t insn) {
+  multiple<false, 1, 1>(cpu, insn);
+}
+void ST1_mult_2(Cpu& cpu, uint32_t insn) {
+  multiple<false, 1, 2>(cpu, insn);
+}
+void ST1_mult_3(Cpu& cpu, uint32_t insn) {
+  multiple<false, 1, 3>(cpu, insn);
+}
+void ST1_mult_4(Cpu& cpu, uint32_t insn) {
+  multiple<false, 1, 4>(cpu, insn);
+}
+void LD4_mult(Cpu& cpu, uint32_t insn) {
+  multiple<true, 4, 1>(cpu, insn);
+}
+void LD3_mult(Cpu& cpu, uint32_t insn) {
+  multiple<true, 3, 1>(cpu, insn);
+}
+void LD2_mult(Cpu& cpu, uint32_t insn) {
+  multiple<true, 2, 1>(cpu, insn);
+}
+void LD1_mult_1(Cpu& cpu, uint32_t insn) {
+  multiple<true, 1, 1>(cpu, insn);
+}
+void LD1_mult_2(Cpu& cpu, uint32_t insn) {
+  multiple<true, 1, 2>(cpu, insn);
+}
+void LD1_mult_3(Cpu& cpu, uint32_t insn) {
+  multiple<true, 1, 3>(cpu, insn);
+}
+void LD1_mult_4(Cpu& cpu, uint32_t insn) {
+  multiple<true, 1, 4>(cpu, insn);
+}
 
-void ST1_single(Cpu& cpu, uint32_t insn) { single<false>(cpu, insn); }
-void ST2_single(Cpu& cpu, uint32_t insn) { single<false>(cpu, insn); }
-void ST3_single(Cpu& cpu, uint32_t insn) { single<false>(cpu, insn); }
-void ST4_single(Cpu& cpu, uint32_t insn) { single<false>(cpu, insn); }
-void LD1_single(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD2_single(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD3_single(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD4_single(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD1R(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD2R(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD3R(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
-void LD4R(Cpu& cpu, uint32_t insn) { single<true>(cpu, insn); }
+void ST1_single(Cpu& cpu, uint32_t insn) {
+  single<false>(cpu, insn);
+}
+void ST2_single(Cpu& cpu, uint32_t insn) {
+  single<false>(cpu, insn);
+}
+void ST3_single(Cpu& cpu, uint32_t insn) {
+  single<false>(cpu, insn);
+}
+void ST4_single(Cpu& cpu, uint32_t insn) {
+  single<false>(cpu, insn);
+}
+void LD1_single(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD2_single(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD3_single(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD4_single(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD1R(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD2R(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD3R(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
+void LD4R(Cpu& cpu, uint32_t insn) {
+  single<true>(cpu, insn);
+}
 
 }  // namespace xvm::arm64::interp
