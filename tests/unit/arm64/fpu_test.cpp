@@ -15,6 +15,7 @@
 
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/fpu/fpu.h"
+#include "arch/arm64/fpu/host.h"
 #include "arch/arm64/fpu/soft.h"
 
 namespace xvm::arm64::fpu {
@@ -97,6 +98,11 @@ template <class T> T random_operand(std::mt19937_64& rng) {
     case 3: {  // exponent near the bottom (results near underflow)
       const T e = T(1 + rng() % 30);
       return T((bits & (sign_bit<T>() | kFracMask<T>)) | (e << Fmt<T>::F));
+    }
+    case 4: {  // the top of the range, fractions near all-ones (overflow, largest normal)
+      const T e = T(((1 << Fmt<T>::E) - 2) - rng() % 3);
+      const T f = rng() % 2 ? T(kFracMask<T> - rng() % 4) : T(bits & kFracMask<T>);
+      return T((bits & sign_bit<T>()) | (e << Fmt<T>::F) | f);
     }
     default: return is_nan(bits) ? T(bits & ~kInf<T>) : bits;
   }
@@ -337,6 +343,104 @@ TEST(FpuEstimate, KnownValues) {
   EXPECT_EQ(recpx(f2u(3.0f), kRN, f), 0x3f800000u);  // 2^1 -> 2^0
   EXPECT_EQ(mul_x(0xff800000u, 0u, kRN, f), f2u(-2.0f));
   EXPECT_EQ(f, 0u);
+}
+
+}  // namespace
+}  // namespace xvm::arm64::fpu
+
+namespace xvm::arm64::fpu {
+namespace {
+
+// The two host fast paths (AVX-512 embedded rounding, MXCSR) agree wherever both answer, and
+// whenever one answers it matches the software model.
+template <class T> void check_host_paths(int iterations) {
+  using HT = host::H<T>;
+  std::mt19937_64 rng(99);
+  int both = 0;
+  for (int i = 0; i < iterations; ++i) {
+    const T a = random_operand<T>(rng), b = random_operand<T>(rng), c = random_operand<T>(rng);
+    const uint32_t fpcr = uint32_t(rng() % 4) << 22 | (rng() % 2 ? kFZ : 0);
+    if (!host::input_ok(a, fpcr) || !host::input_ok(b, fpcr) || !host::input_ok(c, fpcr)) continue;
+    const HT x = std::bit_cast<HT>(a), y = std::bit_cast<HT>(b), z = std::bit_cast<HT>(c);
+    for (int op = 0; op < 3; ++op) {
+      T er = 0, mx;
+      uint32_t er_f = 0, mx_f = 0, soft_f = 0, flags;
+      bool er_ok = false;
+      T soft;
+      if (op == 0) {
+        if (host::has_avx512f())
+          er_ok = host::run_er<T>([&](auto m) { return host::er_add<decltype(m)::value>(x, y); },
+                                  fpcr, er, er_f);
+        mx = std::bit_cast<T>(host::mx_add(x, y, host::csr_of(fpcr), flags));
+        soft = detail::soft_add(a, b, false, fpcr, soft_f);
+      } else if (op == 1) {
+        if (host::has_avx512f())
+          er_ok = host::run_er<T>([&](auto m) { return host::er_mul<decltype(m)::value>(x, y); },
+                                  fpcr, er, er_f);
+        mx = std::bit_cast<T>(host::mx_mul(x, y, host::csr_of(fpcr), flags));
+        soft = detail::soft_mul(a, b, false, fpcr, soft_f);
+      } else {
+        if (!host::has_fma()) continue;
+        if (host::has_avx512f())
+          er_ok = host::run_er<T>(
+              [&](auto m) { return host::er_fma<decltype(m)::value>(z, x, y); }, fpcr, er, er_f);
+        mx = std::bit_cast<T>(host::mx_fma(z, x, y, host::csr_of(fpcr), flags));
+        soft = detail::soft_mul_add(c, a, b, fpcr, soft_f);
+      }
+      const bool mx_ok = host::accept_mx(mx, flags, fpcr, mx_f);
+      if (er_ok) {
+        ASSERT_EQ(er, soft) << i << " op " << op;
+        ASSERT_EQ(er_f, soft_f) << i << " op " << op;
+      }
+      if (mx_ok) {
+        ASSERT_EQ(mx, soft) << i << " op " << op;
+        ASSERT_EQ(mx_f, soft_f) << i << " op " << op;
+      }
+      both += er_ok && mx_ok;
+    }
+  }
+  EXPECT_GT(both, iterations / 4);  // the fast paths do answer the common case
+}
+
+TEST(FpuHost, BothFastPathsAgreeWithSoftware) {
+  check_host_paths<uint32_t>(100000);
+  check_host_paths<uint64_t>(100000);
+}
+
+}  // namespace
+}  // namespace xvm::arm64::fpu
+
+namespace xvm::arm64::fpu {
+namespace {
+
+// FPConvert double -> single and single -> double against the host's conversion in the same
+// rounding mode; the software path is reached by giving FPCR another mode than `rounding`.
+TEST(FpuConvert, SingleDoubleMatchIeee) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 300000; ++i) {
+    const uint64_t d = random_operand<uint64_t>(rng);
+    const uint64_t near = (d & 0x800fffffffffffffull) | (uint64_t(1023 - 130 + rng() % 260) << 52);
+    const uint64_t op = rng() % 2 ? d : near;  // near covers single's range and its edges
+    const unsigned mode = rng() % 4;
+    uint32_t hflags;
+    volatile double vd = std::bit_cast<double>(op);
+    std::feclearexcept(FE_ALL_EXCEPT);
+    std::fesetround(kHostModes[mode]);
+    volatile float vf = float(vd);
+    hflags = host_fpsr();
+    std::fesetround(FE_TONEAREST);
+    const uint32_t expect = std::bit_cast<uint32_t>(float(vf));
+    uint32_t ff = 0, sf = 0;
+    const uint32_t fast = convert<uint32_t>(op, Rounding(mode), mode << 22, ff);
+    const uint32_t soft = convert<uint32_t>(op, Rounding(mode), ((mode + 1) % 4) << 22, sf);
+    ASSERT_EQ(fast, expect) << i << std::hex << " op=" << op << " mode " << mode;
+    ASSERT_EQ(soft, expect) << i << std::hex << " op=" << op << " mode " << mode;
+    ASSERT_EQ(ff & ~fpsr::kUFC, hflags) << i << std::hex << " op=" << op;
+    ASSERT_EQ(sf, ff) << i << std::hex << " op=" << op;
+    uint32_t wf = 0;  // and back: widening is exact
+    EXPECT_EQ(convert<uint64_t>(expect, Rounding::TieEven, 0, wf), d2u(double(float(vf))));
+    EXPECT_EQ(wf, 0u);
+  }
 }
 
 }  // namespace

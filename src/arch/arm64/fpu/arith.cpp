@@ -1,94 +1,17 @@
 // FPAdd, FPSub, FPMul, FPMulX, FPDiv, FPMulAdd, FPSqrt (Arm ARM J1 shared/functions/float).
 //
-// Fast path: the host's SSE/FMA instruction under an MXCSR with the guest's rounding mode, all
-// exceptions masked, no FTZ/DAZ. IEEE 754 fixes the result and flags of these operations, so
-// x86 and Arm agree except where Arm makes its own choices; those cases go to the software
-// model (soft.h): any NaN operand (Arm propagates signalling NaNs first and its default NaN is
-// positive), FPCR.FZ with a denormal operand or a tiny result, an invalid operation (default
-// NaN), and every inexact result at or below the smallest normal (Arm detects tininess before
-// rounding, x86 after).
+// Fast path: the host's own instruction (fpu/host.h); every case where x86 and Arm may
+// differ goes to the software model (soft.h), which follows the pseudocode case by case.
 #include <bit>
 #include <cmath>
 
+#include "arch/arm64/fpu/host.h"
 #include "arch/arm64/fpu/soft.h"
 
 namespace xvm::arm64::fpu {
 namespace {
 
 using namespace detail;
-
-// MXCSR: all exceptions masked (bits 7..12), rounding control in bits 13..14 (00 nearest,
-// 01 down, 10 up, 11 toward zero). FPCR.RMode is 0 RN, 1 RP, 2 RM, 3 RZ.
-inline uint32_t host_csr(uint32_t fpcr) {
-  static constexpr uint32_t kRc[4] = {0u << 13, 2u << 13, 1u << 13, 3u << 13};
-  return 0x1f80u | kRc[(fpcr >> 22) & 3];
-}
-
-enum HostFlags : uint32_t { kIE = 1, kDE = 2, kZE = 4, kOE = 8, kUE = 16, kPE = 32 };
-
-// One host instruction between loading the guest's MXCSR and restoring the host's, all in one
-// asm statement so that the compiler cannot move arithmetic across the mode switch.
-#define XVM_HOST_OP2(name, type, insn)                                                      \
-  inline type name(type a, type b, uint32_t csr, uint32_t& flags) {                         \
-    uint32_t save = 0;                                                                      \
-    flags = 0;                                                                              \
-    asm volatile("stmxcsr %[save]\n\tldmxcsr %[csr]\n\t" insn " %[b], %[a]\n\t"             \
-                 "stmxcsr %[flags]\n\tldmxcsr %[save]"                                      \
-                 : [a] "+x"(a), [save] "+m"(save), [flags] "+m"(flags)                      \
-                 : [b] "x"(b), [csr] "m"(csr));                                             \
-    return a;                                                                               \
-  }
-XVM_HOST_OP2(host_add, float, "addss")
-XVM_HOST_OP2(host_add, double, "addsd")
-XVM_HOST_OP2(host_sub, float, "subss")
-XVM_HOST_OP2(host_sub, double, "subsd")
-XVM_HOST_OP2(host_mul, float, "mulss")
-XVM_HOST_OP2(host_mul, double, "mulsd")
-XVM_HOST_OP2(host_div, float, "divss")
-XVM_HOST_OP2(host_div, double, "divsd")
-XVM_HOST_OP2(host_sqrt, float, "sqrtss")
-XVM_HOST_OP2(host_sqrt, double, "sqrtsd")
-#undef XVM_HOST_OP2
-
-// acc + a * b, fused.
-#define XVM_HOST_FMA(type, insn)                                                            \
-  inline type host_fma(type acc, type a, type b, uint32_t csr, uint32_t& flags) {           \
-    uint32_t save = 0;                                                                      \
-    flags = 0;                                                                              \
-    asm volatile("stmxcsr %[save]\n\tldmxcsr %[csr]\n\t" insn " %[b], %[a], %[acc]\n\t"     \
-                 "stmxcsr %[flags]\n\tldmxcsr %[save]"                                      \
-                 : [acc] "+x"(acc), [save] "+m"(save), [flags] "+m"(flags)                  \
-                 : [a] "x"(a), [b] "x"(b), [csr] "m"(csr));                                 \
-    return acc;                                                                             \
-  }
-XVM_HOST_FMA(float, "vfmadd231ss")
-XVM_HOST_FMA(double, "vfmadd231sd")
-#undef XVM_HOST_FMA
-
-bool host_has_fma() {
-  static const bool has = __builtin_cpu_supports("fma");
-  return has;
-}
-
-template <class T> using HostT = std::conditional_t<sizeof(T) == 4, float, double>;
-
-// An operand the host handles as Arm does: not a NaN, and not a denormal that FZ flushes.
-template <class T> inline bool host_input_ok(T op, uint32_t fpcr) {
-  return !is_nan(op) && !((fpcr & fpcr::kFZ) && is_denormal(op));
-}
-
-// The host result is Arm's unless the operation was invalid or the result is near underflow
-// (exponent field 0 or 1) and either inexact or to be flushed by FZ.
-template <class T> inline bool host_result_ok(T r, uint32_t flags, uint32_t fpcr) {
-  if (flags & kIE) return false;
-  if (exp_field(r) <= 1 && ((flags & kPE) || ((fpcr & fpcr::kFZ) && abs(r) != 0))) return false;
-  return true;
-}
-
-inline uint32_t arm_flags(uint32_t flags) {
-  return ((flags & kZE) ? fpsr::kDZC : 0) | ((flags & kOE) ? fpsr::kOFC : 0) |
-         ((flags & kPE) ? fpsr::kIXC : 0);
-}
 
 // Zero from an exact cancellation: +0 except when rounding toward minus infinity.
 template <class T> inline T cancel_zero(uint32_t fpcr) {
@@ -200,30 +123,36 @@ template uint64_t soft_mul_add(uint64_t, uint64_t, uint64_t, uint32_t, uint32_t&
 
 }  // namespace detail
 
-// The fast path of a two-operand operation; falls back to `soft` when the host can't tell.
-#define XVM_FAST2(host_fn, soft_call)                                                  \
-  if (host_input_ok(op1, fpcr) && host_input_ok(op2, fpcr)) [[likely]] {               \
-    uint32_t flags;                                                                    \
-    const T r = std::bit_cast<T>(host_fn(std::bit_cast<HostT<T>>(op1),                 \
-                                         std::bit_cast<HostT<T>>(op2), host_csr(fpcr), flags)); \
-    if (host_result_ok(r, flags, fpcr)) [[likely]] {                                   \
-      fpsr |= arm_flags(flags);                                                        \
-      return r;                                                                        \
-    }                                                                                  \
-  }                                                                                    \
+// The host fast path of a two-operand operation (host.h); `soft_call` when it cannot answer.
+#define XVM_FAST2(er_fn, mx_fn, soft_call)                                                 \
+  if (host::input_ok(op1, fpcr) && host::input_ok(op2, fpcr)) [[likely]] {                 \
+    const host::H<T> a = std::bit_cast<host::H<T>>(op1), b = std::bit_cast<host::H<T>>(op2); \
+    T r;                                                                                   \
+    if (host::has_avx512f()) [[likely]] {                                                  \
+      if (host::run_er<T>([&](auto m) { return host::er_fn<decltype(m)::value>(a, b); },   \
+                          fpcr, r, fpsr))                                                  \
+        return r;                                                                          \
+    } else {                                                                               \
+      uint32_t flags;                                                                      \
+      r = std::bit_cast<T>(host::mx_fn(a, b, host::csr_of(fpcr), flags));                  \
+      if (host::accept_mx(r, flags, fpcr, fpsr)) return r;                                 \
+    }                                                                                      \
+  }                                                                                        \
   return soft_call;
 
 template <class T> T add(T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
-  XVM_FAST2(host_add, soft_add(op1, op2, false, fpcr, fpsr))
+  XVM_FAST2(er_add, mx_add, soft_add(op1, op2, false, fpcr, fpsr))
 }
 template <class T> T sub(T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
-  XVM_FAST2(host_sub, soft_add(op1, op2, true, fpcr, fpsr))
+  XVM_FAST2(er_sub, mx_sub, soft_add(op1, op2, true, fpcr, fpsr))
 }
 template <class T> T mul(T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
-  XVM_FAST2(host_mul, soft_mul(op1, op2, false, fpcr, fpsr))
+  XVM_FAST2(er_mul, mx_mul, soft_mul(op1, op2, false, fpcr, fpsr))
 }
+// Division by zero (DZC, infinity) is left to the software model.
 template <class T> T div(T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
-  XVM_FAST2(host_div, soft_div(op1, op2, fpcr, fpsr))
+  if (abs(op2) == 0) return soft_div(op1, op2, fpcr, fpsr);
+  XVM_FAST2(er_div, mx_div, soft_div(op1, op2, fpcr, fpsr))
 }
 #undef XVM_FAST2
 
@@ -233,21 +162,26 @@ template <class T> T mul_x(T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
 }
 
 template <class T> T mul_add(T addend, T op1, T op2, uint32_t fpcr, uint32_t& fpsr) {
-  if (host_has_fma() && host_input_ok(addend, fpcr) && host_input_ok(op1, fpcr) &&
-      host_input_ok(op2, fpcr)) [[likely]] {
-    uint32_t flags;
-    const T r = std::bit_cast<T>(host_fma(std::bit_cast<HostT<T>>(addend),
-                                          std::bit_cast<HostT<T>>(op1),
-                                          std::bit_cast<HostT<T>>(op2), host_csr(fpcr), flags));
-    if (host_result_ok(r, flags, fpcr)) [[likely]] {
-      fpsr |= arm_flags(flags);
-      return r;
+  if (host::input_ok(addend, fpcr) && host::input_ok(op1, fpcr) && host::input_ok(op2, fpcr))
+      [[likely]] {
+    const host::H<T> c = std::bit_cast<host::H<T>>(addend), a = std::bit_cast<host::H<T>>(op1),
+                     b = std::bit_cast<host::H<T>>(op2);
+    T r;
+    if (host::has_avx512f()) [[likely]] {
+      if (host::run_er<T>([&](auto m) { return host::er_fma<decltype(m)::value>(c, a, b); }, fpcr,
+                          r, fpsr))
+        return r;
+    } else if (host::has_fma()) {
+      uint32_t flags;
+      r = std::bit_cast<T>(host::mx_fma(c, a, b, host::csr_of(fpcr), flags));
+      if (host::accept_mx(r, flags, fpcr, fpsr)) return r;
     }
   }
   return soft_mul_add(addend, op1, op2, fpcr, fpsr);
 }
 
-// FPSqrt. A square root never underflows, so after the special cases the host is exact.
+// FPSqrt. A square root never underflows or overflows, so after the special cases the host is
+// exact and only Inexact remains.
 template <class T> T sqrt(T op, uint32_t fpcr, uint32_t& fpsr) {
   const auto a = unpack(op, fpcr, fpsr);
   switch (a.type) {
@@ -263,10 +197,14 @@ template <class T> T sqrt(T op, uint32_t fpcr, uint32_t& fpsr) {
     fpsr |= fpsr::kIOC;
     return default_nan<T>();
   }
+  const host::H<T> x = std::bit_cast<host::H<T>>(op);
+  T r;
+  if (host::has_avx512f() &&
+      host::run_er<T>([&](auto m) { return host::er_sqrt<decltype(m)::value>(x); }, fpcr, r, fpsr))
+    return r;
   uint32_t flags;
-  const HostT<T> x = std::bit_cast<HostT<T>>(op);
-  const T r = std::bit_cast<T>(host_sqrt(x, x, host_csr(fpcr), flags));
-  fpsr |= arm_flags(flags);
+  r = std::bit_cast<T>(host::mx_sqrt2(x, x, host::csr_of(fpcr), flags));
+  fpsr |= (flags & host::kPE) ? fpsr::kIXC : 0;
   return r;
 }
 

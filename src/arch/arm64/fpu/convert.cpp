@@ -1,5 +1,6 @@
 // FPRoundInt, FPToFixed, FixedToFP, FPConvert (Arm ARM J1 shared/functions/float). Integer
 // work on the unpacked mantissa: exact, and cheap enough to need no host fast path.
+#include "arch/arm64/fpu/host.h"
 #include "arch/arm64/fpu/soft.h"
 
 namespace xvm::arm64::fpu {
@@ -75,6 +76,24 @@ T fixed_to_fp(uint64_t op, unsigned fbits, bool is_unsigned, Rounding rounding, 
 
 template <class To, class From>
 To convert(From op, Rounding rounding, uint32_t fpcr, uint32_t& fpsr) {
+  // Fast paths: single -> double of a normal number is exact; double -> single on the host
+  // (fpu/host.h) when it can answer for Arm.
+  if constexpr (sizeof(From) == 4 && sizeof(To) == 8) {
+    const int e = exp_field(op);
+    if (e != 0 && e != 0xff) [[likely]]
+      return To((uint64_t(op >> 31) << 63) | (uint64_t(e - 127 + 1023) << 52) |
+                (uint64_t(op & kFracMask<From>) << 29));
+  }
+  if constexpr (sizeof(From) == 8 && sizeof(To) == 4) {
+    if (host::has_avx512f() && host::input_ok(op, fpcr) && rounding == rounding_of(fpcr))
+        [[likely]] {
+      const double x = std::bit_cast<double>(op);
+      To r;
+      if (host::run_er<To>([&](auto m) { return host::er_cvt<decltype(m)::value>(x); }, fpcr, r,
+                           fpsr))
+        return r;
+    }
+  }
   const bool ahp = (fpcr & fpcr::kAHP) != 0;
   const bool alt_out = sizeof(To) == 2 && ahp;
   const auto u = unpack(op, fpcr, fpsr, ahp);
