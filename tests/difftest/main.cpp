@@ -40,6 +40,7 @@ options:
   --exclusions F   exclusion list (default: the source tree's tests/difftest/exclusions.txt)
   --no-exclusions  ignore the exclusion list
   --no-deviations  count the known deviations (docs/difftest.md) as mismatches too
+  --progress SECS  print a progress line (cases done, mismatches so far) to stderr every SECS s
   --quiet          per-handler rows only for handlers with mismatches (totals always)
   --help           this text
 
@@ -61,6 +62,7 @@ struct Options {
   bool use_exclusions = true;
   bool use_deviations = true;
   bool quiet = false;
+  uint64_t progress_secs = 0;
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -108,6 +110,8 @@ Options parse_args(int argc, char** argv) {
       o.exclusions = value();
     } else if (a == "--no-exclusions") {
       o.use_exclusions = false;
+    } else if (a == "--progress") {
+      o.progress_secs = parse_u64(value(), "--progress");
     } else if (a == "--no-deviations") {
       o.use_deviations = false;
     } else if (a == "--quiet") {
@@ -303,7 +307,20 @@ int run_random(const Options& o) {
   const auto t0 = std::chrono::steady_clock::now();
   // Case i tests line selected[i % lines], from a generator seeded by (seed, i): every case
   // can be replayed on its own and the count is spread evenly over the lines.
+  auto last_progress = t0;
+  uint64_t excluded_so_far = 0;
   for (uint64_t i = 0; i < o.count; ++i) {
+    if (o.progress_secs && (i & 1023) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress >= std::chrono::seconds(o.progress_secs)) {
+        last_progress = now;
+        const double el = std::chrono::duration<double>(now - t0).count();
+        std::fprintf(stderr,
+                     "progress: %" PRIu64 "/%" PRIu64 " cases, %" PRIu64 " mismatches, %" PRIu64
+                     " excluded, %.0f s, %.0f cases/s\n",
+                     i, o.count, total_mismatch, excluded_so_far, el, i / el);
+      }
+    }
     const size_t li = selected[i % selected.size()];
     Counts& c = counts[li];
     if (c.never_generated) {
@@ -328,11 +345,13 @@ int run_random(const Options& o) {
         break;
       }
     if (ex) {
+      ++excluded_so_far;
       ++c.excluded;
       c.excluded_mismatch += !v.match;
       continue;
     }
     if (v.deviation) {
+      ++excluded_so_far;
       ++c.excluded;
       ++c.excluded_mismatch;
       ++deviations[v.deviation];
