@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,9 @@ struct Bad {
   uint64_t dyn_base = kDynBase;
   bool arena_rule = false;  // depends on where it loads, so elf_load_span() accepts it
 };
+
+// gtest prints a failing parameter with this (instead of its bytes).
+void PrintTo(const Bad& b, std::ostream* os) { *os << b.name; }
 
 ElfImage exec_with(std::function<void(ElfImage&)> f) {
   ElfImage im = test::static_exec();
