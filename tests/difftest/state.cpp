@@ -197,7 +197,11 @@ std::string diff_states(const State& in, const State& a, const State& b, bool* d
   row("sp", in.sp, a.sp, b.sp);
   row("pc", in.pc, a.pc, b.pc);
   row("nzcv", in.nzcv, a.nzcv, b.nzcv);
-  row("fpcr", in.fpcr, a.fpcr, b.fpcr);
+  // FPCR.Len (18:16) and Stride (21:20) only hold AArch32 FPSCR state; they are RES0 where
+  // AArch32 is not implemented (Arm ARM, FPCR). xvm is AArch64-only, Unicorn's Cortex-A57 has
+  // AArch32 and keeps what MSR FPCR writes there, so those bits are not compared.
+  constexpr uint32_t kFpcrAarch32Only = 0x3f0000;
+  row("fpcr", in.fpcr, a.fpcr & ~kFpcrAarch32Only, b.fpcr & ~kFpcrAarch32Only);
   row("fpsr", in.fpsr, a.fpsr, b.fpsr);
   row("tpidr", in.tpidr_el0, a.tpidr_el0, b.tpidr_el0);
   for (int i = 0; i < 32; ++i) {
