@@ -7,8 +7,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::Wide;
-using namespace simd;
+using namespace simd;  // the private helpers of simd_common.h
 
 // Folds op over the lanes of Vn and writes the result as an element of `out_size`.
 template <const Pattern& P, class Op>

@@ -8,8 +8,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::Wide;
-using namespace simd;
+using namespace simd;  // the private helpers of simd_common.h
 
 // Vm's selected element replicated over a register, or UNDEF for a reserved size.
 template <const Pattern& P>

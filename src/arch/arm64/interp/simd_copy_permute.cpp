@@ -7,7 +7,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using namespace simd;
+using namespace simd;  // the private helpers of simd_common.h
 
 // The copy class encodes the element size in imm5 as its lowest set bit (imm5<3:0>; x0000 is
 // reserved) and the element index in the bits above it.

@@ -9,8 +9,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::Wide;
-using namespace simd;
+using namespace simd;  // the private helpers of simd_common.h
 
 enum Dir { kRight, kLeft };
 

@@ -8,9 +8,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::fld;
-using simd::Wide;
-using namespace simd;  // Res, Sizes
+using namespace simd;  // the private helpers of simd_common.h
 
 // Long and wide forms: Vd.(2*esize) = op(Vn, Vm.esize, Vd); `n_wide` for the "W" forms.
 template <const Pattern& P, class Op>

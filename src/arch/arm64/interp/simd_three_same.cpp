@@ -7,9 +7,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::fld;
-using simd::Wide;
-using namespace simd;  // Res, Sizes
+using namespace simd;  // the private helpers of simd_common.h
 
 // Vector form: Vd.T = op(Vn.T, Vm.T, Vd.T) lane by lane.
 template <const Pattern& P, class Op>

@@ -8,9 +8,7 @@
 namespace xvm::arm64::interp {
 namespace {
 
-using simd::fld;
-using simd::Wide;
-using namespace simd;  // Res, Sizes
+using namespace simd;  // the private helpers of simd_common.h
 
 // Vd.T = op(Vn.T, -, Vd.T) lane by lane (the second operand slot repeats Vn).
 template <const Pattern& P, class Op>
