@@ -166,7 +166,9 @@ class Runner {
       v.uc = max_.run(in);
       v.used_max = true;
     }
-    if (v.xvm.outcome != v.uc.outcome) {
+    if (v.xvm.outcome != v.uc.outcome || v.xvm.outcome == Outcome::Other) {
+      // "Other" (an xvm stop or a Unicorn error/exception number outside the table in
+      // docs/difftest.md) is never a class two sides can agree on.
       v.match = false;
     } else if (v.xvm.outcome != Outcome::Ok) {
       // Both took an exception: the class agrees; the state left behind is not compared (the
