@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <string>
 
 #include "arch/arm64/decoder.h"
+#include "prologue.h"
 #include "sides.h"
 #include "state.h"
 #include "table.h"
@@ -293,6 +295,35 @@ TEST(Difftest, BothSidesRunAKnownInstruction) {
   in = random_state(rng, 0x00000000);  // udf #0
   EXPECT_EQ(uc.run(in).outcome, Outcome::Undefined);
   EXPECT_EQ(xvm.run(in).outcome, Outcome::Undefined);
+}
+
+// With the LDXR prologue a store-exclusive succeeds on both sides: status 0, memory written
+// (without it the monitor is open and the store must fail).
+TEST(Difftest, PrologueArmsTheExclusiveMonitor) {
+  Rng rng(5);
+  const uint32_t stxr = 0xc80103e2;  // stxr w1, x2, [sp]
+  State in = random_state(rng, stxr);
+  const auto pro = prologue_for(stxr, rng);
+  ASSERT_TRUE(pro.has_value());
+  EXPECT_FALSE(prologue_for(0x91000420, rng).has_value());  // add: no prologue
+  add_prologue(in, *pro);
+  ASSERT_EQ(in.steps, 2u);
+  XvmSide xvm;
+  UnicornSide uc(UcModel::A57);
+  for (const Result& r : {xvm.run(in), uc.run(in)}) {
+    ASSERT_EQ(r.outcome, Outcome::Ok) << r.detail;
+    EXPECT_EQ(r.state.x[1], 0u);
+    uint64_t stored;
+    std::memcpy(&stored, r.state.mem.data() + (in.sp - kWindow), 8);
+    EXPECT_EQ(stored, in.x[2]);
+    EXPECT_EQ(r.state.pc, in.pc + 8);
+  }
+  in.steps = 1;  // the store alone (at the prologue's slot is the LDXR; start after it)
+  in.pc += 4;
+  for (const Result& r : {xvm.run(in), uc.run(in)}) {
+    ASSERT_EQ(r.outcome, Outcome::Ok) << r.detail;
+    EXPECT_EQ(r.state.x[1], 1u);
+  }
 }
 
 }  // namespace

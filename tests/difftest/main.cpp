@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "deviations.h"
+#include "prologue.h"
 #include "sides.h"
 #include "table.h"
 
@@ -210,7 +211,13 @@ void print_operands(std::string_view pattern, uint32_t insn, const State& in) {
 
 void print_case(const Disassembler& dis, uint32_t insn, const char* name, const State& in,
                 Verdict& v, const char* label) {
-  std::printf("%s: %08x %-16s %s\n", label, insn, name, dis(insn, in.pc).c_str());
+  const uint64_t insn_pc = in.pc + 4 * (in.steps - 1);
+  std::printf("%s: %08x %-16s %s\n", label, insn, name, dis(insn, insn_pc).c_str());
+  if (in.steps > 1) {
+    uint32_t pro;
+    std::memcpy(&pro, in.code.data() + (in.pc - kCodePage), 4);
+    std::printf("  after prologue: %08x %s\n", pro, dis(pro, in.pc).c_str());
+  }
   const arm64::DecodeEntry* e = arm64::decode(insn);
   std::string_view pattern;
   for (const Line& l : table_lines())
@@ -252,7 +259,9 @@ int run_one_insn(const Options& o) {
   uint64_t bad = 0;
   for (uint64_t i = 0; i < n; ++i) {
     Rng rng(o.seed * 0x100000001b3ull + i);
-    const State in = random_state(rng, insn);
+    State in = random_state(rng, insn);
+    if (rng.chance(50))
+      if (auto p = prologue_for(insn, rng)) add_prologue(in, *p);
     Verdict v = runner.run(insn, in);
     char label[64];
     std::snprintf(label, sizeof label, "state %" PRIu64 " %s%s", i,
@@ -336,7 +345,9 @@ int run_random(const Options& o) {
       ++c.skipped;
       continue;
     }
-    const State in = random_state(rng, *insn);
+    State in = random_state(rng, *insn);
+    if (rng.chance(50))
+      if (auto p = prologue_for(*insn, rng)) add_prologue(in, *p);
     Verdict v = runner.run(*insn, in);
     ++c.run;
     c.used_max += v.used_max;

@@ -147,6 +147,18 @@ const char* outcome_name(Outcome o) {
   return "?";
 }
 
+void add_prologue(State& s, uint32_t prologue) {
+  // The instruction under test keeps its slot; the prologue takes the one before it. Slot 0
+  // has none before it, so the pair moves one slot up there.
+  uint32_t insn;
+  std::memcpy(&insn, s.code.data() + (s.pc - kCodePage), 4);
+  if (s.pc == kCodePage) s.pc += 4;
+  std::memcpy(s.code.data() + (s.pc - 4 - kCodePage), &prologue, 4);
+  std::memcpy(s.code.data() + (s.pc - kCodePage), &insn, 4);
+  s.pc -= 4;
+  s.steps = 2;
+}
+
 State random_state(Rng& rng, uint32_t insn) {
   State s;
   const bool friendly = rng.chance(40);

@@ -35,7 +35,10 @@ class Rng {
 struct State {
   uint64_t x[31] = {};
   uint64_t sp = 0;
-  uint64_t pc = 0;
+  uint64_t pc = 0;  // where execution starts
+  // Instructions to execute from pc: 1, or 2 when a prologue instruction at pc sets up state
+  // the one under test (at pc + 4) depends on, e.g. LDXR before STXR (add_prologue()).
+  unsigned steps = 1;
   uint32_t nzcv = 0;
   uint32_t fpcr = 0;
   uint32_t fpsr = 0;
@@ -59,6 +62,10 @@ struct Result {
 // A random initial state with `insn` at a random slot of the code page, biased towards cases
 // that exercise corner semantics (pointers into the window, FP special values, ...).
 State random_state(Rng& rng, uint32_t insn);
+
+// Puts `prologue` in front of the instruction under test: it moves to pc + 4 and both sides
+// execute the two. The instruction under test must not be in the page's last slot.
+void add_prologue(State& s, uint32_t prologue);
 
 // Lines "name initial xvm unicorn" for every register either side changed or on which the
 // sides disagree (disagreements marked '!'), plus differing memory bytes. Empty if equal.

@@ -105,7 +105,8 @@ Result UnicornSide::run(const State& in) {
 
   interrupted_ = false;
   intno_ = 0;
-  const uc_err err = uc_emu_start(uc_, in.pc, in.pc + 4, 0, 1);
+  const uint64_t last_pc = in.pc + 4 * (in.steps - 1);  // the instruction under test
+  const uc_err err = uc_emu_start(uc_, in.pc, last_pc + 4, 0, in.steps);
 
   Result r;
   State& s = r.state;
@@ -151,7 +152,7 @@ Result UnicornSide::run(const State& in) {
     case UC_ERR_FETCH_PROT:
       // A fetch fault at a new pc belongs to the *next* instruction (a taken branch to an
       // unmapped target): the one under test completed.
-      r.outcome = s.pc != in.pc ? Outcome::Ok : Outcome::Other;
+      r.outcome = s.pc != in.pc && s.pc != last_pc ? Outcome::Ok : Outcome::Other;
       if (r.outcome != Outcome::Ok) r.detail = buf;
       break;
     case UC_ERR_READ_UNMAPPED:
