@@ -111,8 +111,10 @@ std::expected<LoadedElf, std::string> load_elf(memory::Arena& arena, std::span<c
   const uint64_t lo = c.lo + bias, hi = c.hi + bias;
   if (hi < lo || hi > arena.size() || lo < kPageSize)
     return Err("segments do not fit in the guest address space");
-  if (c.eh.e_entry + bias < lo || c.eh.e_entry + bias >= hi)
-    return Err("entry point lies outside the loaded segments");
+  bool entry_ok = false;
+  for (const Elf64_Phdr& ph : c.loads)
+    entry_ok |= c.eh.e_entry >= ph.p_vaddr && c.eh.e_entry - ph.p_vaddr < ph.p_memsz;
+  if (!entry_ok) return Err("entry point lies outside the loaded segments");
 
   // Map the whole span writable, copy the file bytes (.bss stays zero), then give each page the
   // union of the permissions of the segments on it and unmap whole-page holes, as Linux's
