@@ -112,7 +112,8 @@ Stop Interpreter::run(Cpu& cpu) {
   for (;;) {
     if (cpu.pending) [[unlikely]] {
       const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
-      if (p & arm64::kPendingFlushCode) flush();
+      if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
+      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) flush();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

@@ -21,6 +21,8 @@ class CodeSource {
   virtual ~CodeSource() = default;
   // The 32-bit instruction at `addr`, or false when the page is not mapped executable.
   virtual bool fetch(uint64_t addr, uint32_t* insn) const = 0;
+  // A vCPU executed IC IVAU: every other vCPU reading this code must drop its decoded blocks.
+  virtual void broadcast_code_change() const {}
 };
 
 struct EngineStats {

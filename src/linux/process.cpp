@@ -43,7 +43,8 @@ uint64_t now_ns() {
 
 class ArenaCode final : public engine::CodeSource {
  public:
-  explicit ArenaCode(const memory::Arena& a) : arena_(a) {}
+  ArenaCode(const memory::Arena& a, Process& p) : arena_(a), process_(p) {}
+  void broadcast_code_change() const override { process_.flush_code_all_threads(); }
   bool fetch(uint64_t addr, uint32_t* insn) const override {
     if ((addr & 3) || !arena_.executable(addr)) return false;
     std::memcpy(insn, arena_.base() + addr, 4);
@@ -52,6 +53,7 @@ class ArenaCode final : public engine::CodeSource {
 
  private:
   const memory::Arena& arena_;
+  Process& process_;
 };
 
 std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& path) {
@@ -179,7 +181,7 @@ std::expected<std::unique_ptr<Process>, std::string> Process::create(const RunOp
   p->auxv_addr = built->auxv_addr;
   p->auxv_bytes = built->auxv_bytes;
 
-  p->code_ = std::make_unique<ArenaCode>(A);
+  p->code_ = std::make_unique<ArenaCode>(A, *p);
   auto main_thread = p->new_thread();
   main_thread->cpu.x[31] = built->sp;
   main_thread->cpu.pc = entry;

@@ -46,6 +46,7 @@ struct Stop {
 enum PendingBits : uint32_t {
   kPendingInterrupt = 1u << 0,  // stop with StopKind::Interrupt (signals, exit of the process)
   kPendingFlushCode = 1u << 1,  // guest code may have changed: drop decoded blocks
+  kPendingBroadcastFlush = 1u << 2,  // IC IVAU: as above, and tell every other vCPU too
 };
 
 // FPCR fields (Arm ARM D17.2.48).

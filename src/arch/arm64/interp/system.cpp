@@ -114,7 +114,9 @@ void SYS(Cpu& cpu, uint32_t insn) {
       return;
     }
     case sysreg(1, 3, 7, 5, 1):  // IC IVAU: code may have changed; drop decoded blocks
-      __atomic_fetch_or(&cpu.pending, kPendingFlushCode, __ATOMIC_SEQ_CST);
+      // Invalidation is broadcast to the inner-shareable domain (Arm ARM D7.5.9): every
+      // thread's decoded blocks go, not only this one's.
+      __atomic_fetch_or(&cpu.pending, kPendingBroadcastFlush, __ATOMIC_SEQ_CST);
       return;
     // DC CVAC, DC CVAU, DC CVAP, DC CIVAC: clean/invalidate to a point of coherency,
     // unification or persistence. The host keeps data coherent; nothing to do.
@@ -127,5 +129,7 @@ void SYS(Cpu& cpu, uint32_t insn) {
       undefined(cpu, insn);
   }
 }
+
+void UDF(Cpu& cpu, uint32_t insn) { undefined(cpu, insn); }
 
 }  // namespace xvm::arm64::interp
