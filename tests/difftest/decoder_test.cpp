@@ -2,16 +2,17 @@
 //
 // Known encodings come from GNU as / objdump (aarch64-linux-gnu-as -march=armv8.1-a+crypto+crc,
 // then aarch64-linux-gnu-objdump -d), an independent source, not from xvm.
+#include "arch/arm64/decoder.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <string>
 
-#include "arch/arm64/decoder.h"
 #include "prologue.h"
 #include "sides.h"
 #include "state.h"
@@ -39,7 +40,8 @@ TEST(DecodeTable, PatternsAgreeWithMaskAndValue) {
 
 TEST(DecodeTable, HandlerNamesAreUnique) {
   std::set<std::string_view> seen;
-  for (const Line& l : table_lines()) EXPECT_TRUE(seen.insert(l.entry->name).second) << l.entry->name;
+  for (const Line& l : table_lines())
+    EXPECT_TRUE(seen.insert(l.entry->name).second) << l.entry->name;
 }
 
 TEST(DecodeTable, NoTwoLinesHaveTheSameEncodingSpace) {
@@ -59,8 +61,7 @@ TEST(DecodeTable, EveryLineDecodesToItselfForSomeEncoding) {
     const uint32_t all_ones = l.entry->value | ~l.entry->mask;
     found = found || arm64::decode(all_ones) == l.entry;
     found = found || generate(rng, l, 200000).has_value();
-    EXPECT_TRUE(found) << l.entry->name << " (" << l.entry->desc
-                       << "): no encoding decodes to it";
+    EXPECT_TRUE(found) << l.entry->name << " (" << l.entry->desc << "): no encoding decodes to it";
   }
 }
 

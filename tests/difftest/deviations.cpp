@@ -5,7 +5,9 @@ namespace {
 
 // Load/store exclusive class, store forms (STXR, STLXR, STXP, STLXP and byte/half): bits
 // 29..24 = 001000, o2 (23) = 0, L (22) = 0 (Arm ARM C4.1.94 "Load/store exclusive register").
-bool is_store_exclusive(uint32_t insn) { return (insn & 0x3fc00000) == 0x08000000; }
+bool is_store_exclusive(uint32_t insn) {
+  return (insn & 0x3fc00000) == 0x08000000;
+}
 
 // This side completed the store-exclusive as failed (status register Ws = 1) without touching
 // memory. With Ws = WZR the status is not observable; the memory check still applies.
@@ -22,7 +24,9 @@ bool is_ordered_access(uint32_t insn) {
   return (insn & 0x3f800000) == 0x08800000 && ((insn >> 21) & 1) == 0;
 }
 
-bool in_window(uint64_t a) { return a >= kWindow && a < kWindow + kWindowSize; }
+bool in_window(uint64_t a) {
+  return a >= kWindow && a < kWindow + kWindowSize;
+}
 
 }  // namespace
 

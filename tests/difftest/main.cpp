@@ -3,11 +3,11 @@
 #include <capstone/capstone.h>
 
 #include <chrono>
-#include <map>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -99,8 +99,8 @@ Options parse_args(int argc, char** argv) {
       o.filter = value();
     } else if (a == "--insn") {
       const char* v = value();
-      const uint64_t x = parse_u64(std::strncmp(v, "0x", 2) ? (std::string("0x") + v).c_str() : v,
-                                   "--insn");
+      const uint64_t x =
+          parse_u64(std::strncmp(v, "0x", 2) ? (std::string("0x") + v).c_str() : v, "--insn");
       if (x > 0xffffffffu) usage_error("--insn takes a 32-bit encoding");
       o.insn = static_cast<uint32_t>(x);
     } else if (a == "--list") {
@@ -203,8 +203,8 @@ void print_operands(std::string_view pattern, uint32_t insn, const State& in) {
     if (w != 5) continue;
     const unsigned r = (insn >> (32 - i - w)) & 31;
     const uint64_t x = r == 31 ? in.sp : in.x[r];
-    std::printf("  operand %c=%-2u x%-2u=%016" PRIx64 "%s v%-2u=%016" PRIx64 "'%016" PRIx64 "\n", c, r,
-                r, x, r == 31 ? " (sp; xzr=0)" : "", r, in.v[r][1], in.v[r][0]);
+    std::printf("  operand %c=%-2u x%-2u=%016" PRIx64 "%s v%-2u=%016" PRIx64 "'%016" PRIx64 "\n", c,
+                r, r, x, r == 31 ? " (sp; xzr=0)" : "", r, in.v[r][1], in.v[r][0]);
   }
   std::printf("  nzcv=%x fpcr=%08x fpsr=%08x\n", in.nzcv >> 28, in.fpcr, in.fpsr);
 }
@@ -265,7 +265,9 @@ int run_one_insn(const Options& o) {
     Verdict v = runner.run(insn, in);
     char label[64];
     std::snprintf(label, sizeof label, "state %" PRIu64 " %s%s", i,
-                  v.match ? "MATCH" : v.deviation ? "KNOWN DEVIATION " : "MISMATCH",
+                  v.match       ? "MATCH"
+                  : v.deviation ? "KNOWN DEVIATION "
+                                : "MISMATCH",
                   v.deviation && !v.match ? v.deviation : "");
     print_case(dis, insn, name, in, v, label);
     bad += !v.match && !v.deviation;
@@ -384,8 +386,7 @@ int run_random(const Options& o) {
       std::printf("  replay: xvm-difftest --insn %08x\n\n", *insn);
     }
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   Counts total;
   std::vector<std::string> never;
@@ -408,31 +409,31 @@ int run_random(const Options& o) {
     else if (c.run >= 50 && c.match == c.both_exc)
       exceptions_only += std::string(" ") + std::string(lines[li].entry->name);
     if (!o.quiet || c.mismatch)
-      std::printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
-                  " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "%s\n",
-                  lines[li].entry->name.data(), c.run, c.match, c.both_exc, c.mismatch,
-                  c.excluded, c.excluded_mismatch, c.skipped, c.used_max,
-                  c.never_generated                               ? "  NEVER GENERATED"
-                  : c.run >= 50 && c.match == c.both_exc
-                      ? "  (no case completed on both sides)"
-                      : "");
+      std::printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+                  " %9" PRIu64 " %9" PRIu64 "%s\n",
+                  lines[li].entry->name.data(), c.run, c.match, c.both_exc, c.mismatch, c.excluded,
+                  c.excluded_mismatch, c.skipped, c.used_max,
+                  c.never_generated                      ? "  NEVER GENERATED"
+                  : c.run >= 50 && c.match == c.both_exc ? "  (no case completed on both sides)"
+                                                         : "");
   }
   std::printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
               " %9" PRIu64 " %9" PRIu64 "\n",
               "TOTAL", total.run, total.match, total.both_exc, total.mismatch, total.excluded,
               total.excluded_mismatch, total.skipped, total.used_max);
   for (const auto& n : never)
-    std::printf("never generated: %s (no random encoding of this line decodes to it; more "
-                "specific lines cover it, or --count is below the number of lines)\n",
-                n.c_str());
+    std::printf(
+        "never generated: %s (no random encoding of this line decodes to it; more "
+        "specific lines cover it, or --count is below the number of lines)\n",
+        n.c_str());
   if (!exceptions_only.empty())
     std::printf("only exception classes compared (no case completed on both sides):%s\n",
                 exceptions_only.c_str());
   for (const auto& [rule, n] : deviations)
     std::printf("known deviation %s: %" PRIu64 " cases (counted as excluded; docs/difftest.md)\n",
                 rule.c_str(), n);
-  std::printf("%" PRIu64 " instructions over %zu table lines in %.1f s (seed %" PRIu64
-              "): %" PRIu64 " mismatches, %" PRIu64 " excluded\n",
+  std::printf("%" PRIu64 " instructions over %zu table lines in %.1f s (seed %" PRIu64 "): %" PRIu64
+              " mismatches, %" PRIu64 " excluded\n",
               total.run, selected.size(), secs, o.seed, total.mismatch, total.excluded);
   return total_mismatch ? 1 : 0;
 }

@@ -5,7 +5,9 @@ namespace {
 
 // Load/store exclusive class (Arm ARM C4.1.94): size:2 001000 o2 L o1 Rs:5 o0 Rt2:5 Rn:5 Rt:5.
 // Stores are o2 = 0, L = 0.
-bool is_store_exclusive(uint32_t insn) { return (insn & 0x3fc00000) == 0x08000000; }
+bool is_store_exclusive(uint32_t insn) {
+  return (insn & 0x3fc00000) == 0x08000000;
+}
 
 unsigned pick_other(Rng& rng, uint32_t used) {
   for (;;) {

@@ -11,8 +11,8 @@ namespace {
 // Values chosen to hit the corner cases of the Arm ARM FP pseudocode (FPProcessNaN,
 // FPRoundInt ties, FPToFixed saturation, denormal flushing) in each format.
 constexpr uint64_t kSpecialD[] = {
-    0x0000000000000000, 0x8000000000000000,  // +-0
-    0x7ff0000000000000, 0xfff0000000000000,  // +-inf
+    0x0000000000000000, 0x8000000000000000,                      // +-0
+    0x7ff0000000000000, 0xfff0000000000000,                      // +-inf
     0x7ff8000000000000, 0xfff8000000000001, 0x7ff8dead0000beef,  // quiet NaNs with payloads
     0x7ff0000000000001, 0xfff4000000000000, 0x7ff7ffffffffffff,  // signalling NaNs
     0x0000000000000001, 0x800fffffffffffff, 0x0008000000000000,  // denormals
@@ -49,11 +49,16 @@ constexpr uint16_t kSpecialH[] = {
     0x3e00, 0x4100, 0xbe00, 0x37ff,  // 1.5, 2.5, -1.5, 0.5-ulp
     0x7800, 0x5640, 0x4248,          // 32768, 100, pi
 };
+// One row per group reads better than clang-format's one value per line.
+// clang-format off
 constexpr uint64_t kSpecialInt[] = {
-    0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff,
-    0x7fffffff, 0x80000000, 0xffffffff, 0x100000000, 0x7fffffffffffffff, 0x8000000000000000,
-    0xffffffffffffffff, 0xfffffffffffffffe, 0xffffffff80000000, 0x00000000ffff0000,
+    0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 63, 64,                    // small, shift amounts
+    0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff,             // byte/half limits
+    0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,             // word limits
+    0x7fffffffffffffff, 0x8000000000000000, 0xffffffffffffffff,  // doubleword limits
+    0xfffffffffffffffe, 0xffffffff80000000, 0x00000000ffff0000,  // extension edges
 };
+// clang-format on
 
 template <class T, size_t N>
 T pick(Rng& rng, const T (&a)[N]) {
@@ -65,8 +70,9 @@ T pick(Rng& rng, const T (&a)[N]) {
 // inside the window.
 uint64_t address_friendly_x(Rng& rng) {
   const uint64_t r = rng.below(100);
-  if (r < 50) return kWindow + (rng.chance(50) ? rng.below(kWindowSize / 4) & ~uint64_t{7}
-                                               : rng.below(kWindowSize / 4));
+  if (r < 50)
+    return kWindow + (rng.chance(50) ? rng.below(kWindowSize / 4) & ~uint64_t{7}
+                                     : rng.below(kWindowSize / 4));
   if (r < 85) return rng.below(256);
   if (r < 95) return ~rng.below(256);  // small negative index
   return pick(rng, kSpecialInt);
@@ -82,7 +88,7 @@ uint64_t random_x(Rng& rng) {
   }
   if (r < 40) return kCodePage + rng.below(kPageSize);
   if (r < 60) return pick(rng, kSpecialInt);
-  if (r < 70) return rng.below(64);  // shift amounts, bit positions, small counts
+  if (r < 70) return rng.below(64);   // shift amounts, bit positions, small counts
   if (r < 75) return ~rng.below(64);  // small negatives
   if (r < 85) return static_cast<uint32_t>(rng.next());  // 32-bit values with zero top
   return rng.next();
@@ -93,18 +99,22 @@ void random_v(Rng& rng, uint64_t v[2]) {
   const uint64_t mode = rng.below(8);
   for (int lane = 0; lane < 16;) {
     switch (mode) {
-      case 0: case 1: {  // doubles
+      case 0:
+      case 1: {  // doubles
         const uint64_t d = rng.chance(70) ? pick(rng, kSpecialD) : rng.next();
         std::memcpy(b + lane, &d, 8), lane += 8;
         break;
       }
-      case 2: case 3: {  // singles
-        const uint32_t s = rng.chance(70) ? pick(rng, kSpecialS) : static_cast<uint32_t>(rng.next());
+      case 2:
+      case 3: {  // singles
+        const uint32_t s =
+            rng.chance(70) ? pick(rng, kSpecialS) : static_cast<uint32_t>(rng.next());
         std::memcpy(b + lane, &s, 4), lane += 4;
         break;
       }
       case 4: {  // halves
-        const uint16_t h = rng.chance(70) ? pick(rng, kSpecialH) : static_cast<uint16_t>(rng.next());
+        const uint16_t h =
+            rng.chance(70) ? pick(rng, kSpecialH) : static_cast<uint16_t>(rng.next());
         std::memcpy(b + lane, &h, 2), lane += 2;
         break;
       }
@@ -136,13 +146,20 @@ void fill_random(Rng& rng, std::vector<uint8_t>& bytes, size_t n) {
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::Ok: return "ok";
-    case Outcome::Undefined: return "undefined";
-    case Outcome::Syscall: return "svc";
-    case Outcome::Breakpoint: return "brk";
-    case Outcome::DataAbort: return "data-abort";
-    case Outcome::Alignment: return "alignment";
-    case Outcome::Other: return "other";
+    case Outcome::Ok:
+      return "ok";
+    case Outcome::Undefined:
+      return "undefined";
+    case Outcome::Syscall:
+      return "svc";
+    case Outcome::Breakpoint:
+      return "brk";
+    case Outcome::DataAbort:
+      return "data-abort";
+    case Outcome::Alignment:
+      return "alignment";
+    case Outcome::Other:
+      return "other";
   }
   return "?";
 }

@@ -43,7 +43,7 @@ struct State {
   uint32_t fpcr = 0;
   uint32_t fpsr = 0;
   uint64_t tpidr_el0 = 0;
-  uint64_t v[32][2] = {};  // V0..V31 as {low, high} 64-bit halves
+  uint64_t v[32][2] = {};     // V0..V31 as {low, high} 64-bit halves
   std::vector<uint8_t> code;  // kPageSize bytes at kCodePage (the instruction is at pc)
   std::vector<uint8_t> mem;   // kWindowSize bytes at kWindow
 };
@@ -54,9 +54,9 @@ const char* outcome_name(Outcome o);
 
 struct Result {
   Outcome outcome = Outcome::Ok;
-  std::string detail;  // side-specific: Unicorn error / interrupt number, xvm fault address
+  std::string detail;       // side-specific: Unicorn error / interrupt number, xvm fault address
   uint64_t fault_addr = 0;  // xvm: address of a DataAbort/Alignment (Unicorn does not say)
-  State state;         // final state (meaningful when outcome == Ok)
+  State state;              // final state (meaningful when outcome == Ok)
 };
 
 // A random initial state with `insn` at a random slot of the code page, biased towards cases

@@ -34,22 +34,22 @@ constexpr uint32_t sysreg(unsigned op0, unsigned op1, unsigned crn, unsigned crm
 }
 constexpr uint32_t kSysregMask = 0x001fffe0;
 constexpr uint32_t kFocusSysreg[] = {
-    sysreg(3, 3, 4, 2, 0),    // NZCV
-    sysreg(3, 3, 4, 4, 0),    // FPCR
-    sysreg(3, 3, 4, 4, 1),    // FPSR
-    sysreg(3, 3, 13, 0, 2),   // TPIDR_EL0
-    sysreg(3, 3, 13, 0, 3),   // TPIDRRO_EL0 (read-only at EL0)
-    sysreg(3, 3, 0, 0, 1),    // CTR_EL0
-    sysreg(3, 3, 0, 0, 7),    // DCZID_EL0
-    sysreg(3, 3, 4, 2, 1),    // DAIF (EL0 access depends on SCTLR_EL1.UMA)
-    sysreg(3, 0, 4, 2, 2),    // CurrentEL (EL1 only)
-    sysreg(3, 0, 13, 0, 4),   // TPIDR_EL1 (EL1 only)
-    sysreg(1, 3, 7, 4, 1),    // DC ZVA
-    sysreg(1, 3, 7, 11, 1),   // DC CVAU
-    sysreg(1, 3, 7, 10, 1),   // DC CVAC
-    sysreg(1, 3, 7, 14, 1),   // DC CIVAC
-    sysreg(1, 3, 7, 5, 1),    // IC IVAU
-    sysreg(1, 0, 7, 6, 1),    // DC IVAC (EL1 only)
+    sysreg(3, 3, 4, 2, 0),   // NZCV
+    sysreg(3, 3, 4, 4, 0),   // FPCR
+    sysreg(3, 3, 4, 4, 1),   // FPSR
+    sysreg(3, 3, 13, 0, 2),  // TPIDR_EL0
+    sysreg(3, 3, 13, 0, 3),  // TPIDRRO_EL0 (read-only at EL0)
+    sysreg(3, 3, 0, 0, 1),   // CTR_EL0
+    sysreg(3, 3, 0, 0, 7),   // DCZID_EL0
+    sysreg(3, 3, 4, 2, 1),   // DAIF (EL0 access depends on SCTLR_EL1.UMA)
+    sysreg(3, 0, 4, 2, 2),   // CurrentEL (EL1 only)
+    sysreg(3, 0, 13, 0, 4),  // TPIDR_EL1 (EL1 only)
+    sysreg(1, 3, 7, 4, 1),   // DC ZVA
+    sysreg(1, 3, 7, 11, 1),  // DC CVAU
+    sysreg(1, 3, 7, 10, 1),  // DC CVAC
+    sysreg(1, 3, 7, 14, 1),  // DC CIVAC
+    sysreg(1, 3, 7, 5, 1),   // IC IVAU
+    sysreg(1, 0, 7, 6, 1),   // DC IVAC (EL1 only)
 };
 
 bool has_sysreg_field(std::string_view name) {
@@ -148,8 +148,8 @@ bool load_exclusions(const std::string& path, std::vector<Exclusion>* out, std::
     auto it = patterns.find(ex.handler);
     const bool known = it != patterns.end();
     if (!known)
-      warnings->push_back(path + ":" + std::to_string(no) + ": no table line named " +
-                          ex.handler + " (yet)");
+      warnings->push_back(path + ":" + std::to_string(no) + ": no table line named " + ex.handler +
+                          " (yet)");
     std::string tok;
     std::streampos reason_at = ss.tellg();
     while (ss >> tok) {

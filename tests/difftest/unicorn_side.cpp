@@ -134,20 +134,35 @@ Result UnicornSide::run(const State& in) {
     std::snprintf(buf, sizeof buf, "interrupt %u", intno_);
     r.detail = buf;
     switch (intno_) {
-      case kExcpUdef: r.outcome = Outcome::Undefined; break;
-      case kExcpSwi: r.outcome = Outcome::Syscall; break;
-      case kExcpBkpt: r.outcome = Outcome::Breakpoint; break;
+      case kExcpUdef:
+        r.outcome = Outcome::Undefined;
+        break;
+      case kExcpSwi:
+        r.outcome = Outcome::Syscall;
+        break;
+      case kExcpBkpt:
+        r.outcome = Outcome::Breakpoint;
+        break;
       // Translation and permission faults come back as UC_ERR_*_UNMAPPED/_PROT; what reaches
       // the hook as a data abort is an alignment fault (exclusives, atomics, acquire/release).
-      case kExcpDataAbort: r.outcome = Outcome::Alignment; break;
-      default: r.outcome = Outcome::Other; break;
+      case kExcpDataAbort:
+        r.outcome = Outcome::Alignment;
+        break;
+      default:
+        r.outcome = Outcome::Other;
+        break;
     }
     return r;
   }
   std::snprintf(buf, sizeof buf, "%s", uc_strerror(err));
   switch (err) {
-    case UC_ERR_OK: r.outcome = Outcome::Ok; break;
-    case UC_ERR_INSN_INVALID: r.outcome = Outcome::Undefined; r.detail = buf; break;
+    case UC_ERR_OK:
+      r.outcome = Outcome::Ok;
+      break;
+    case UC_ERR_INSN_INVALID:
+      r.outcome = Outcome::Undefined;
+      r.detail = buf;
+      break;
     case UC_ERR_FETCH_UNMAPPED:
     case UC_ERR_FETCH_PROT:
       // A fetch fault at a new pc belongs to the *next* instruction (a taken branch to an
@@ -167,7 +182,10 @@ Result UnicornSide::run(const State& in) {
       r.outcome = Outcome::Alignment;
       r.detail = buf;
       break;
-    default: r.outcome = Outcome::Other; r.detail = buf; break;
+    default:
+      r.outcome = Outcome::Other;
+      r.detail = buf;
+      break;
   }
   return r;
 }

@@ -26,13 +26,20 @@ class ArenaCode final : public engine::CodeSource {
 
 Outcome outcome_of(arm64::StopKind k) {
   switch (k) {
-    case arm64::StopKind::None: return Outcome::Ok;
-    case arm64::StopKind::Syscall: return Outcome::Syscall;
-    case arm64::StopKind::Undefined: return Outcome::Undefined;
-    case arm64::StopKind::Breakpoint: return Outcome::Breakpoint;
-    case arm64::StopKind::DataAbort: return Outcome::DataAbort;
-    case arm64::StopKind::Alignment: return Outcome::Alignment;
-    default: return Outcome::Other;
+    case arm64::StopKind::None:
+      return Outcome::Ok;
+    case arm64::StopKind::Syscall:
+      return Outcome::Syscall;
+    case arm64::StopKind::Undefined:
+      return Outcome::Undefined;
+    case arm64::StopKind::Breakpoint:
+      return Outcome::Breakpoint;
+    case arm64::StopKind::DataAbort:
+      return Outcome::DataAbort;
+    case arm64::StopKind::Alignment:
+      return Outcome::Alignment;
+    default:
+      return Outcome::Other;
   }
 }
 
