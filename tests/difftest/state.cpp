@@ -200,6 +200,7 @@ State random_state(Rng& rng, uint32_t insn) {
   if (rng.chance(25)) s.fpsr = static_cast<uint32_t>(rng.next()) & (0x9fu | (1u << 27));
   s.tpidr_el0 = rng.chance(50) ? kWindow + rng.below(kWindowSize) : rng.next();
   for (auto& v : s.v) random_v(rng, v);
+  s.tpidrro_el0 = rng.next();
   fill_random(rng, s.code, kPageSize);
   std::memcpy(s.code.data() + (s.pc - kCodePage), &insn, 4);
   fill_random(rng, s.mem, kWindowSize);
@@ -233,6 +234,7 @@ std::string diff_states(const State& in, const State& a, const State& b, bool* d
   row("fpcr", in.fpcr, a.fpcr & ~kFpcrAarch32Only, b.fpcr & ~kFpcrAarch32Only);
   row("fpsr", in.fpsr, a.fpsr, b.fpsr);
   row("tpidr", in.tpidr_el0, a.tpidr_el0, b.tpidr_el0);
+  row("tpidrro", in.tpidrro_el0, a.tpidrro_el0, b.tpidrro_el0);
   for (int i = 0; i < 32; ++i) {
     std::snprintf(name, sizeof name, "v%d.hi", i);
     row(name, in.v[i][1], a.v[i][1], b.v[i][1]);

@@ -43,6 +43,7 @@ struct State {
   uint32_t fpcr = 0;
   uint32_t fpsr = 0;
   uint64_t tpidr_el0 = 0;
+  uint64_t tpidrro_el0 = 0;  // read-only at EL0 (the kernel's per-thread value)
   uint64_t v[32][2] = {};     // V0..V31 as {low, high} 64-bit halves
   std::vector<uint8_t> code;  // kPageSize bytes at kCodePage (the instruction is at pc)
   std::vector<uint8_t> mem;   // kWindowSize bytes at kWindow

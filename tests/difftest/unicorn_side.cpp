@@ -101,6 +101,7 @@ Result UnicornSide::run(const State& in) {
   v64 = in.fpsr;
   uc_reg_write(uc_, UC_ARM64_REG_FPSR, &v64);
   uc_reg_write(uc_, UC_ARM64_REG_TPIDR_EL0, &in.tpidr_el0);
+  uc_reg_write(uc_, UC_ARM64_REG_TPIDRRO_EL0, &in.tpidrro_el0);
   for (int i = 0; i < 32; ++i) uc_reg_write(uc_, UC_ARM64_REG_Q0 + i, in.v[i]);
 
   interrupted_ = false;
@@ -125,6 +126,7 @@ Result UnicornSide::run(const State& in) {
   uc_reg_read(uc_, UC_ARM64_REG_FPSR, &v64);
   s.fpsr = static_cast<uint32_t>(v64);
   uc_reg_read(uc_, UC_ARM64_REG_TPIDR_EL0, &s.tpidr_el0);
+  uc_reg_read(uc_, UC_ARM64_REG_TPIDRRO_EL0, &s.tpidrro_el0);
   for (int i = 0; i < 32; ++i) uc_reg_read(uc_, UC_ARM64_REG_Q0 + i, s.v[i]);
   s.mem.resize(kWindowSize);
   uc_mem_read(uc_, kWindow, s.mem.data(), kWindowSize);

@@ -92,6 +92,7 @@ Result XvmSide::run(const State& in) {
   cpu.fpcr = in.fpcr;
   cpu.fpsr = in.fpsr;
   cpu.tpidr_el0 = in.tpidr_el0;
+  cpu.tpidrro_el0 = in.tpidrro_el0;
   for (int i = 0; i < 32; ++i) std::memcpy(&cpu.v[i], in.v[i], 16);
   cpu.mem_base = arena.base();
   cpu.mem_size = arena.size();
@@ -118,6 +119,7 @@ Result XvmSide::run(const State& in) {
   s.fpcr = cpu.fpcr;
   s.fpsr = cpu.fpsr;
   s.tpidr_el0 = cpu.tpidr_el0;
+  s.tpidrro_el0 = cpu.tpidrro_el0;
   for (int i = 0; i < 32; ++i) std::memcpy(s.v[i], &cpu.v[i], 16);
   s.mem.assign(arena.base() + kWindow, arena.base() + kWindow + kWindowSize);
   return r;
