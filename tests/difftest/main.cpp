@@ -25,9 +25,10 @@ constexpr const char* kUsage = R"(usage: xvm-difftest [options]
 Runs random A64 instructions, generated from the lines of xvm's decode table (a64.inc), on
 xvm's interpreter and on Unicorn, from identical random initial states, and compares X0-X30,
 SP, PC, NZCV, V0-V31, FPCR, FPSR, TPIDR_EL0, TPIDRRO_EL0, a 64 KiB memory window and how the
-instruction ended (completed, or the class of exception). Exits 1 on any mismatch not covered by the
-exclusion list or by a documented known deviation (state-dependent cases where the Arm ARM
-sides with xvm or leaves the choice open, docs/difftest.md); 2 on a usage or setup error.
+instruction ended (completed, or the class of exception). Exits 1 on any mismatch not
+covered by the exclusion list or by a documented known deviation (state-dependent cases where
+the Arm ARM sides with xvm or leaves the choice open, docs/difftest.md); 2 on a usage or setup
+error.
 
 options:
   --count N        instructions in total, spread evenly over the selected table lines
