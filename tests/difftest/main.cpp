@@ -214,10 +214,10 @@ void print_case(const Disassembler& dis, uint32_t insn, const char* name, const 
                 Verdict& v, const char* label) {
   const uint64_t insn_pc = in.pc + 4 * (in.steps - 1);
   std::printf("%s: %08x %-16s %s\n", label, insn, name, dis(insn, insn_pc).c_str());
-  if (in.steps > 1) {
+  for (unsigned i = 0; i + 1 < in.steps; ++i) {
     uint32_t pro;
-    std::memcpy(&pro, in.code.data() + (in.pc - kCodePage), 4);
-    std::printf("  after prologue: %08x %s\n", pro, dis(pro, in.pc).c_str());
+    std::memcpy(&pro, in.code.data() + (in.pc + 4 * i - kCodePage), 4);
+    std::printf("  after prologue: %08x %s\n", pro, dis(pro, in.pc + 4 * i).c_str());
   }
   const arm64::DecodeEntry* e = arm64::decode(insn);
   std::string_view pattern;
@@ -261,8 +261,7 @@ int run_one_insn(const Options& o) {
   for (uint64_t i = 0; i < n; ++i) {
     Rng rng(o.seed * 0x100000001b3ull + i);
     State in = random_state(rng, insn);
-    if (rng.chance(50))
-      if (auto p = prologue_for(insn, rng)) add_prologue(in, *p);
+    add_prologues(rng, insn, in);
     Verdict v = runner.run(insn, in);
     char label[64];
     std::snprintf(label, sizeof label, "state %" PRIu64 " %s%s", i,
@@ -349,8 +348,7 @@ int run_random(const Options& o) {
       continue;
     }
     State in = random_state(rng, *insn);
-    if (rng.chance(50))
-      if (auto p = prologue_for(*insn, rng)) add_prologue(in, *p);
+    add_prologues(rng, *insn, in);
     Verdict v = runner.run(*insn, in);
     ++c.run;
     c.used_max += v.used_max;

@@ -35,3 +35,16 @@ std::optional<uint32_t> prologue_for(uint32_t insn, Rng& rng) {
 }
 
 }  // namespace xvm::difftest
+
+namespace xvm::difftest {
+
+void add_prologues(Rng& rng, uint32_t insn, State& s) {
+  if (!rng.chance(50)) return;
+  const auto load = prologue_for(insn, rng);
+  if (!load) return;
+  // CLREX #imm: 11010101000000110011 CRm 01011111 (the immediate is ignored).
+  if (rng.chance(25)) add_prologue(s, 0xd503305f | static_cast<uint32_t>(rng.below(16)) << 8);
+  add_prologue(s, *load);
+}
+
+}  // namespace xvm::difftest

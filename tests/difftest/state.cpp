@@ -165,15 +165,17 @@ const char* outcome_name(Outcome o) {
 }
 
 void add_prologue(State& s, uint32_t prologue) {
-  // The instruction under test keeps its slot; the prologue takes the one before it. Slot 0
-  // has none before it, so the pair moves one slot up there.
-  uint32_t insn;
-  std::memcpy(&insn, s.code.data() + (s.pc - kCodePage), 4);
-  if (s.pc == kCodePage) s.pc += 4;
-  std::memcpy(s.code.data() + (s.pc - 4 - kCodePage), &prologue, 4);
-  std::memcpy(s.code.data() + (s.pc - kCodePage), &insn, 4);
+  // The instructions already there keep their slots; the prologue takes the one before them.
+  // Slot 0 has none before it, so there the sequence moves one slot up first.
+  uint8_t* at = s.code.data() + (s.pc - kCodePage);
+  if (s.pc == kCodePage) {
+    std::memmove(at + 4, at, 4 * s.steps);
+    s.pc += 4;
+    at += 4;
+  }
+  std::memcpy(at - 4, &prologue, 4);
   s.pc -= 4;
-  s.steps = 2;
+  ++s.steps;
 }
 
 State random_state(Rng& rng, uint32_t insn) {

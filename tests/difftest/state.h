@@ -36,14 +36,14 @@ struct State {
   uint64_t x[31] = {};
   uint64_t sp = 0;
   uint64_t pc = 0;  // where execution starts
-  // Instructions to execute from pc: 1, or 2 when a prologue instruction at pc sets up state
-  // the one under test (at pc + 4) depends on, e.g. LDXR before STXR (add_prologue()).
+  // Instructions to execute from pc: 1, or more when prologue instructions set up state the
+  // one under test (the last, at pc + 4 * (steps - 1)) depends on, e.g. LDXR before STXR.
   unsigned steps = 1;
   uint32_t nzcv = 0;
   uint32_t fpcr = 0;
   uint32_t fpsr = 0;
   uint64_t tpidr_el0 = 0;
-  uint64_t tpidrro_el0 = 0;  // read-only at EL0 (the kernel's per-thread value)
+  uint64_t tpidrro_el0 = 0;   // read-only at EL0 (the kernel's per-thread value)
   uint64_t v[32][2] = {};     // V0..V31 as {low, high} 64-bit halves
   std::vector<uint8_t> code;  // kPageSize bytes at kCodePage (the instruction is at pc)
   std::vector<uint8_t> mem;   // kWindowSize bytes at kWindow
@@ -64,8 +64,9 @@ struct Result {
 // that exercise corner semantics (pointers into the window, FP special values, ...).
 State random_state(Rng& rng, uint32_t insn);
 
-// Puts `prologue` in front of the instruction under test: it moves to pc + 4 and both sides
-// execute the two. The instruction under test must not be in the page's last slot.
+// Puts `prologue` in front of the instructions at pc (pc moves back one slot, or the sequence
+// moves up at slot 0); both sides execute them all. The instruction under test must not be in
+// the page's last slot.
 void add_prologue(State& s, uint32_t prologue);
 
 // Lines "name initial xvm unicorn" for every register either side changed or on which the
