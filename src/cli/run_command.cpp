@@ -22,6 +22,9 @@ struct RunArgs {
   std::string argv0;
   bool strace = false;
   bool stats = false;
+  std::string engine;  // "" = $XVM_ENGINE, else interp
+  uint32_t jit_threshold = 50;
+  bool check = false;
 };
 
 std::string self_exe() {
@@ -45,7 +48,21 @@ std::string self_exe() {
   while (o.sysroot.size() > 1 && o.sysroot.back() == '/') o.sysroot.pop_back();
   o.strace = r.strace;
   o.stats = r.stats;
+  o.engine = r.engine;
+  if (o.engine.empty())
+    if (const char* e = std::getenv("XVM_ENGINE")) o.engine = e;
+  if (o.engine.empty()) o.engine = "interp";
+  if (o.engine != "interp" && o.engine != "tiered" && o.engine != "jit") {
+    std::fprintf(stderr, "xvm run: --engine must be interp, tiered or jit, got '%s'\n",
+                 o.engine.c_str());
+    std::exit(2);
+  }
+  o.jit_threshold = r.jit_threshold;
+  o.jit_check = r.check;
   o.xvm_exe = self_exe();
+  o.reexec_options.insert(o.reexec_options.end(),
+                          {"--engine", o.engine, "--jit-threshold", std::to_string(r.jit_threshold)});
+  if (r.check) o.reexec_options.push_back("--check");
   if (r.strace) o.reexec_options.push_back("--strace");
   if (r.stats) o.reexec_options.push_back("--stats");
   if (!o.sysroot.empty()) o.reexec_options.insert(o.reexec_options.end(), {"--sysroot", o.sysroot});
@@ -99,6 +116,16 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& after_dashda
                 "Print each guest syscall with decoded arguments and its result to stderr");
   cmd->add_flag("--stats", args->stats,
                 "Print guest instructions executed, MIPS and wall time at exit");
+  cmd->add_option("--engine", args->engine,
+                  "Execution engine: interp (default), tiered (interpreter, then JIT for hot "
+                  "blocks) or jit (translate every block); default $XVM_ENGINE")
+      ->type_name("NAME");
+  cmd->add_option("--jit-threshold", args->jit_threshold,
+                  "Executions of a block before the tiered engine translates it (default 50)")
+      ->type_name("N");
+  cmd->add_flag("--check", args->check,
+                "JIT co-simulation: run each translated block on the interpreter too and report "
+                "the first difference in registers, flags or memory written");
   cmd->prefix_command();  // everything from PROGRAM on belongs to the guest
   cmd->footer(
       "PROGRAM and everything after it are passed to the guest unchanged. The exit status is\n"

@@ -90,6 +90,12 @@ std::unique_ptr<Thread> Process::new_thread() {
   t->cpu.mem_base = arena_->base();
   t->cpu.mem_size = arena_->size();
   t->engine = std::make_unique<engine::Interpreter>(*code_);
+  if (opts_.engine != "interp") {
+    engine::JitOptions jo;
+    jo.threshold = opts_.engine == "jit" ? 0 : opts_.jit_threshold;
+    jo.check = opts_.jit_check;
+    t->tiered = std::make_unique<engine::Tiered>(*code_, jo);
+  }
   return t;
 }
 
@@ -198,13 +204,16 @@ void Process::print_stats() {
   const double secs = double(now_ns() - start_ns_) / 1e9;
   uint64_t icount = retired_icount_;
   engine::EngineStats es;
+  engine::JitStats js;
   {
     std::lock_guard lock(threads_mu_);
     for (const auto& t : threads_) {
       icount += t->cpu.icount;
-      es.blocks_decoded += t->engine->stats().blocks_decoded;
-      es.insns_decoded += t->engine->stats().insns_decoded;
-      es.code_flushes += t->engine->stats().code_flushes;
+      const engine::EngineStats& s = t->tiered ? t->tiered->stats() : t->engine->stats();
+      es.blocks_decoded += s.blocks_decoded;
+      es.insns_decoded += s.insns_decoded;
+      es.code_flushes += s.code_flushes;
+      if (t->tiered) js += t->tiered->jit_stats();
     }
   }
   std::fprintf(stderr,
@@ -215,6 +224,7 @@ void Process::print_stats() {
                static_cast<unsigned long long>(es.blocks_decoded),
                static_cast<unsigned long long>(es.insns_decoded),
                static_cast<unsigned long long>(es.code_flushes));
+  if (opts_.engine != "interp") engine::print_jit_stats(js, stderr);
 }
 
 void Process::exit_group(int status) {
@@ -247,14 +257,14 @@ void Process::run() {
 
 void Process::run_thread(Thread& t) {
   for (;;) {
-    const arm64::Stop stop = t.engine->run(t.cpu);
+    const arm64::Stop stop = t.tiered ? t.tiered->run(t.cpu) : t.engine->run(t.cpu);
     handle_stop(t, stop);
     if (t.pending_signals & ~t.sigmask) deliver_pending();
   }
 }
 
 int64_t Process::start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t child_tid_addr,
-                              bool set_child_tid, bool clear_child_tid) {
+                              bool set_child_tid, bool clear_child_tid, uint64_t parent_tid_addr) {
   Thread& parent = thread();
   auto child = new_thread();
   // The child starts as a copy of the caller after its SVC, with x0 = 0 (Linux copy_thread).
@@ -277,8 +287,9 @@ int64_t Process::start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t 
     Thread* t;
     uint64_t ctid;
     bool set_ctid;
+    uint64_t ptid;
     std::atomic<int> tid{0};
-  } start{this, child.get(), child_tid_addr, set_child_tid};
+  } start{this, child.get(), child_tid_addr, set_child_tid, parent_tid_addr};
   {
     std::lock_guard lock(threads_mu_);
     threads_.push_back(std::move(child));
@@ -296,6 +307,7 @@ int64_t Process::start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t 
         Thread* t = s->t;
         current_thread() = t;
         t->tid = static_cast<int>(gettid());
+        if (s->ptid) p->arena().write(s->ptid, &t->tid, sizeof t->tid);
         if (s->set_ctid) p->arena().write(s->ctid, &t->tid, sizeof t->tid);
         s->tid.store(t->tid, std::memory_order_release);
         s->tid.notify_one();  // `s` lives on the parent's stack: not touched after this

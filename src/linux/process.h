@@ -24,6 +24,11 @@ struct RunOptions {
   std::string sysroot;             // prefix tried first for absolute guest paths ("" = none)
   bool strace = false;
   bool stats = false;
+  // Execution engine (engine/tiered.h): "interp", "tiered" (interpreter, then JIT for hot
+  // blocks) or "jit" (translate on first execution).
+  std::string engine = "interp";
+  uint32_t jit_threshold = 50;
+  bool jit_check = false;  // --check: co-simulate translated blocks on the interpreter
   std::string xvm_exe;             // this xvm binary, for re-executing AArch64 programs on execve
   std::vector<std::string> reexec_options;  // options repeated on such re-executions
 };
@@ -80,8 +85,10 @@ class Process {
 
   // clone(CLONE_THREAD): starts a guest thread whose registers are the caller's except for
   // x0 = 0, sp (if non-zero) and TPIDR_EL0 (if set_tls). Returns its tid or -errno.
+  // `parent_tid_addr` (CLONE_PARENT_SETTID, 0 = none) gets the tid before the child runs, as
+  // in Linux: a child that exits at once must not have its CLEARTID undone by a late write.
   int64_t start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t child_tid_addr,
-                       bool set_child_tid, bool clear_child_tid);
+                       bool set_child_tid, bool clear_child_tid, uint64_t parent_tid_addr = 0);
   // exit(2) of one thread: the process ends with `status` when it was the last one.
   [[noreturn]] void exit_thread(int status);
   // After fork(): only the calling thread exists in the child.

@@ -8,12 +8,14 @@
 
 #include "arch/arm64/cpu.h"
 #include "engine/interpreter.h"
+#include "engine/tiered.h"
 
 namespace xvm::linux_user {
 
 struct Thread {
   arm64::Cpu cpu;
   std::unique_ptr<engine::Interpreter> engine;
+  std::unique_ptr<engine::Tiered> tiered;  // runs instead of `engine` with --engine=tiered|jit
   int tid = 0;
   uint64_t sigmask = 0;          // blocked signals (the guest's view)
   uint64_t pending_signals = 0;  // forwarded from the host, waiting for a safe point

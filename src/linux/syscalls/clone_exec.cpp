@@ -56,10 +56,11 @@ int64_t sys_clone(Process& p, const SyscallArgs& a) {
     // A thread shares everything xvm keeps per process; glibc always passes CLONE_VM,
     // CLONE_FS, CLONE_FILES, CLONE_SIGHAND with it (Linux requires the last two).
     if ((flags & (CLONE_VM | CLONE_SIGHAND)) != (CLONE_VM | CLONE_SIGHAND)) return -EINVAL;
-    const int64_t tid = p.start_thread(newsp, flags & CLONE_SETTLS, tls, ctid,
-                                       flags & CLONE_CHILD_SETTID, flags & CLONE_CHILD_CLEARTID);
-    if (tid > 0 && (flags & CLONE_PARENT_SETTID)) write_guest(p, ptid, static_cast<int32_t>(tid));
-    return tid;
+    // The parent's tid word is written by the child before it runs (a late write here could
+    // land after a fast child's exit cleared it, and pthread_join would wait forever).
+    return p.start_thread(newsp, flags & CLONE_SETTLS, tls, ctid, flags & CLONE_CHILD_SETTID,
+                          flags & CLONE_CHILD_CLEARTID,
+                          (flags & CLONE_PARENT_SETTID) ? ptid : 0);
   }
   if (flags & CLONE_SIGHAND) return -EINVAL;  // CLONE_SIGHAND needs CLONE_VM|CLONE_THREAD here
   // Without CLONE_THREAD every clone makes a new process. CLONE_VM without threads is vfork or

@@ -1,0 +1,382 @@
+#include "engine/tiered.h"
+
+#include <time.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "arch/arm64/lift/lifter.h"
+#include "ir/opt.h"
+#include "jit/code_cache.h"
+#include "jit/x64/backend.h"
+#include "memory/host_fault.h"
+
+namespace xvm::engine {
+namespace {
+
+using arm64::Cpu;
+using arm64::Stop;
+using arm64::StopKind;
+
+constexpr uint32_t kMaxBlock = 64;
+constexpr uint32_t kFastBits = 14;
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+// The same two pseudo-handlers as the interpreter's (interpreter.cpp): an encoding no table
+// line matches, and a fetch from a page that is not executable.
+void unimplemented(Cpu& cpu, uint32_t insn) {
+  Stop s;
+  s.kind = StopKind::Undefined;
+  s.unimplemented = true;
+  s.insn = insn;
+  arm64::raise_stop(cpu, s);
+}
+
+void insn_abort(Cpu& cpu, uint32_t) {
+  Stop s;
+  s.kind = StopKind::InsnAbort;
+  s.addr = cpu.pc;
+  arm64::raise_stop(cpu, s);
+}
+
+// Called from translated code for an access outside the arena.
+void jit_data_abort(void* cpu, uint64_t addr, uint64_t write) {
+  Stop s;
+  s.kind = StopKind::DataAbort;
+  s.addr = addr;
+  s.write = write != 0;
+  arm64::raise_stop(*static_cast<Cpu*>(cpu), s);
+}
+
+// --check: the stores of the translated block being checked, with the bytes they replaced.
+struct LoggedStore {
+  uint64_t addr;
+  uint32_t bytes;
+  uint8_t old[16];
+  uint8_t now[16];
+};
+thread_local std::vector<LoggedStore>* t_store_log = nullptr;
+
+void jit_log_store(void* cpu, uint64_t addr, uint64_t bytes) {
+  if (!t_store_log) return;
+  LoggedStore s{addr, uint32_t(bytes), {}, {}};
+  std::memcpy(s.old, static_cast<Cpu*>(cpu)->mem_base + addr, bytes);
+  t_store_log->push_back(s);
+}
+
+// Interpreter handlers whose effects on memory a --check run cannot undo (they are not logged):
+// a block calling one of these is not co-simulated.
+bool may_write_memory(std::string_view name) {
+  return name.starts_with("ST") || name.starts_with("LD") || name.starts_with("CAS") ||
+         name.starts_with("SWP") || name == "SYS";
+}
+
+}  // namespace
+
+JitStats& operator+=(JitStats& a, const JitStats& b) {
+  a.blocks_translated += b.blocks_translated;
+  a.insns_translated += b.insns_translated;
+  a.insns_interp_call += b.insns_interp_call;
+  a.host_bytes += b.host_bytes;
+  a.translate_ns += b.translate_ns;
+  a.insns_interpreted += b.insns_interpreted;
+  a.jit_entries += b.jit_entries;
+  a.links_patched += b.links_patched;
+  a.cache_flushes += b.cache_flushes;
+  a.code_flushes += b.code_flushes;
+  a.check_blocks += b.check_blocks;
+  a.check_mismatches += b.check_mismatches;
+  return a;
+}
+
+void print_jit_stats(const JitStats& s, std::FILE* out) {
+  const double n = s.insns_translated ? double(s.insns_translated) : 1.0;
+  std::fprintf(out,
+               "xvm: jit: %llu blocks / %llu guest instructions translated (%.1f%% through the "
+               "interpreter handler), %.0f ns and %.1f host bytes per guest instruction; "
+               "%llu instructions interpreted while cold; %llu dispatcher entries, %llu links "
+               "patched; %llu cache-full flushes, %llu code flushes",
+               (unsigned long long)s.blocks_translated, (unsigned long long)s.insns_translated,
+               100.0 * double(s.insns_interp_call) / n, double(s.translate_ns) / n,
+               double(s.host_bytes) / n, (unsigned long long)s.insns_interpreted,
+               (unsigned long long)s.jit_entries, (unsigned long long)s.links_patched,
+               (unsigned long long)s.cache_flushes, (unsigned long long)s.code_flushes);
+  if (s.check_blocks)
+    std::fprintf(out, "; --check: %llu blocks compared, %llu mismatches",
+                 (unsigned long long)s.check_blocks, (unsigned long long)s.check_mismatches);
+  std::fprintf(out, "\n");
+}
+
+struct Tiered::Impl {
+  explicit Impl(size_t bytes) : cache(bytes), table(jit::x64::kIndirectMask + 1) {}
+  jit::CodeCache cache;
+  jit::x64::Stubs stubs;
+  std::vector<jit::x64::IndirectEntry> table;
+  // Direct exits waiting for their target's translation, by target pc.
+  std::unordered_map<uint64_t, std::vector<uint8_t*>> pending_links;
+  arm64::lift::LiftStats lift;
+  ir::Block ir;  // scratch, reused between translations
+  std::vector<LoggedStore> store_log;
+};
+
+Tiered::Tiered(const CodeSource& code, const JitOptions& opts)
+    : code_(code), opts_(opts), impl_(std::make_unique<Impl>(opts.cache_bytes)),
+      fast_(1u << kFastBits, nullptr) {
+  memory::install_host_fault_handler();
+  impl_->stubs.data_abort = &jit_data_abort;
+  impl_->stubs.log_store = &jit_log_store;
+  if (!impl_->cache.ok() || !jit::x64::emit_stubs(impl_->cache, &impl_->stubs)) {
+    std::fprintf(stderr, "xvm: cannot set up the JIT code cache; interpreting only\n");
+    impl_->stubs.enter = nullptr;
+  }
+}
+
+Tiered::~Tiered() = default;
+
+void Tiered::flush() {
+  blocks_.clear();
+  std::fill(fast_.begin(), fast_.end(), nullptr);
+  std::fill(impl_->table.begin(), impl_->table.end(), jit::x64::IndirectEntry{});
+  impl_->pending_links.clear();
+  impl_->cache.reset(impl_->stubs.bytes);
+  ++stats_.code_flushes;
+}
+
+Tiered::Block* Tiered::decode_block(uint64_t pc) {
+  auto b = std::make_unique<Block>();
+  b->pc = pc;
+  uint64_t a = pc;
+  bool lifting = true;
+  do {
+    uint32_t insn = 0;
+    if (!code_.fetch(a, &insn)) {
+      if (a == pc) b->ops.push_back({&insn_abort, 0}), b->ends = true;
+      break;
+    }
+    const arm64::DecodeEntry* e = arm64::decode(insn);
+    if (!e) {
+      b->ops.push_back({&unimplemented, insn});
+      b->ends = true;
+      break;
+    }
+    b->ops.push_back({e->handler, insn});
+    if (lifting) ++b->lift_count;
+    a += 4;
+    if (e->flags & arm64::kEnds) {
+      b->ends = true;
+      break;
+    }
+  } while (b->ops.size() < kMaxBlock && (a & 0xfff) != 0);
+  (void)lifting;
+  b->count = static_cast<uint32_t>(b->ops.size());
+  b->no_translate = b->lift_count == 0 || !impl_->stubs.enter;
+  ++stats_.blocks_decoded;
+  stats_.insns_decoded += b->count;
+  Block* raw = b.get();
+  blocks_[pc] = std::move(b);
+  return raw;
+}
+
+Tiered::Block* Tiered::lookup(uint64_t pc) {
+  Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
+  if (slot && slot->pc == pc) [[likely]]
+    return slot;
+  auto it = blocks_.find(pc);
+  slot = it != blocks_.end() ? it->second.get() : decode_block(pc);
+  return slot;
+}
+
+bool Tiered::translate(Block* b, bool* flushed) {
+  *flushed = false;
+  const uint64_t t0 = now_ns();
+  std::vector<uint32_t> insns(b->lift_count);
+  for (uint32_t i = 0; i < b->lift_count; ++i) insns[i] = b->ops[i].insn;
+  ir::Block& irb = impl_->ir;
+  arm64::lift::lift_block(b->pc, insns, irb, impl_->lift);
+  if (irb.guest_insns == 0) {
+    b->no_translate = true;
+    return false;
+  }
+  ir::optimize(irb);
+  if (const std::string err = ir::verify(irb); !err.empty()) {
+    std::fprintf(stderr, "xvm: jit: IR of block 0x%llx does not verify: %s\n%s",
+                 static_cast<unsigned long long>(b->pc), err.c_str(), ir::print(irb).c_str());
+    b->no_translate = true;
+    return false;
+  }
+  jit::x64::Emitted out;
+  std::string error;
+  auto r = jit::x64::emit_block(irb, impl_->cache, impl_->stubs, opts_.check, &out, &error);
+  if (r == jit::x64::EmitResult::CacheFull) {
+    // Flush everything and let the block be decoded and counted again: simple, and the
+    // common case (hot code) is translated again quickly.
+    flush();
+    ++jit_.cache_flushes;
+    *flushed = true;
+    return false;
+  }
+  if (r != jit::x64::EmitResult::Ok) {
+    std::fprintf(stderr, "xvm: jit: block 0x%llx: %s\n", static_cast<unsigned long long>(b->pc),
+                 error.c_str());
+    b->no_translate = true;
+    return false;
+  }
+  b->code = out.code;
+  ++jit_.blocks_translated;
+  jit_.insns_translated += irb.guest_insns;
+  jit_.insns_interp_call += irb.interp_calls;
+  jit_.host_bytes += out.bytes;
+  // Block linking (not in --check mode, where every block must come back to be compared).
+  static const bool nolink = getenv("XVM_JIT_NOLINK") != nullptr;
+  if (!opts_.check && !nolink) {
+    auto& table = impl_->table;
+    table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
+    if (auto it = impl_->pending_links.find(b->pc); it != impl_->pending_links.end()) {
+      for (uint8_t* site : it->second) {
+        jit::CodeCache::patch_jump(site, b->code);
+        ++jit_.links_patched;
+      }
+      impl_->pending_links.erase(it);
+    }
+    for (const auto& l : out.links) {
+      auto t = blocks_.find(l.target);
+      if (t != blocks_.end() && t->second->code) {
+        jit::CodeCache::patch_jump(l.site, t->second->code);
+        ++jit_.links_patched;
+      } else {
+        impl_->pending_links[l.target].push_back(l.site);
+      }
+    }
+  }
+  jit_.translate_ns += now_ns() - t0;
+  return true;
+}
+
+void Tiered::interpret(Cpu& cpu, Block* b) {
+  const uint64_t base = b->pc;
+  const Op* op = b->ops.data();
+  for (uint32_t i = 0, n = b->count; i < n; ++i) {
+    cpu.pc = base + 4 * i;
+    op[i].fn(cpu, op[i].insn);
+  }
+  cpu.icount += b->count;
+  jit_.insns_interpreted += b->count;
+  if (!b->ends) cpu.pc = base + 4 * b->count;
+}
+
+// --check: runs the translation, undoes its stores, runs the interpreter from the same state
+// and compares. Execution goes on from the interpreter's result (the reference).
+void Tiered::run_translated(Cpu& cpu, Block* b) {
+  ++jit_.jit_entries;
+  if (!opts_.check) {
+    impl_->stubs.enter(&cpu, b->code, impl_->table.data());
+    return;
+  }
+  for (const Op& op : b->ops) {
+    const auto* e = arm64::decode(op.insn);
+    if (e && !arm64::lift::lifter_for(e) && may_write_memory(e->name)) {
+      interpret(cpu, b);
+      return;
+    }
+  }
+  const Cpu before = cpu;
+  auto& log = impl_->store_log;
+  log.clear();
+  t_store_log = &log;
+  impl_->stubs.enter(&cpu, b->code, impl_->table.data());  // a guest fault leaves via longjmp
+  t_store_log = nullptr;
+  for (auto& s : log) std::memcpy(s.now, cpu.mem_base + s.addr, s.bytes);
+  for (size_t k = log.size(); k-- > 0;) std::memcpy(cpu.mem_base + log[k].addr, log[k].old, log[k].bytes);
+  const Cpu jit = cpu;
+  std::memcpy(static_cast<void*>(&cpu), &before, sizeof cpu);
+  cpu.icount = jit.icount;
+  interpret(cpu, b);
+  ++jit_.check_blocks;
+  char what[200] = {};
+  for (unsigned r = 0; r < 32 && !what[0]; ++r)
+    if (jit.x[r] != cpu.x[r])
+      std::snprintf(what, sizeof what, "x%u: jit 0x%llx, interpreter 0x%llx", r,
+                    (unsigned long long)jit.x[r], (unsigned long long)cpu.x[r]);
+  if (!what[0] && jit.nzcv != cpu.nzcv)
+    std::snprintf(what, sizeof what, "nzcv: jit 0x%x, interpreter 0x%x", jit.nzcv, cpu.nzcv);
+  if (!what[0] && jit.pc != cpu.pc)
+    std::snprintf(what, sizeof what, "pc: jit 0x%llx, interpreter 0x%llx",
+                  (unsigned long long)jit.pc, (unsigned long long)cpu.pc);
+  if (!what[0] && jit.stop.kind != cpu.stop.kind)
+    std::snprintf(what, sizeof what, "stop kind: jit %d, interpreter %d", int(jit.stop.kind),
+                  int(cpu.stop.kind));
+  for (const auto& s : log) {
+    if (what[0]) break;
+    if (std::memcmp(s.now, cpu.mem_base + s.addr, s.bytes) != 0)
+      std::snprintf(what, sizeof what, "memory at 0x%llx (%u bytes)",
+                    (unsigned long long)s.addr, s.bytes);
+  }
+  if (what[0]) {
+    ++jit_.check_mismatches;
+    std::vector<uint32_t> insns(b->lift_count);
+    for (uint32_t i = 0; i < b->lift_count; ++i) insns[i] = b->ops[i].insn;
+    ir::Block irb;
+    arm64::lift::LiftStats ls;
+    arm64::lift::lift_block(b->pc, insns, irb, ls);
+    std::fprintf(stderr, "xvm: --check: block 0x%llx differs: %s\n%s",
+                 (unsigned long long)b->pc, what, ir::print(irb).c_str());
+  }
+}
+
+Stop Tiered::run(Cpu& cpu) {
+  sigjmp_buf unwind;
+  memory::HostFault fault;
+  memory::FaultScope scope(cpu.mem_base, cpu.mem_size, &unwind, &fault);
+  cpu.stop = Stop{};
+  cpu.unwind = &unwind;
+  const int how = sigsetjmp(unwind, 0);
+  if (how == 2) {  // host fault inside the arena, at the instruction at cpu.pc
+    cpu.stop = Stop{};
+    cpu.stop.kind = StopKind::DataAbort;
+    cpu.stop.addr = fault.guest_addr;
+    cpu.stop.write = fault.write;
+  }
+  if (how != 0) {
+    t_store_log = nullptr;
+    cpu.unwind = nullptr;
+    return cpu.stop;
+  }
+  for (;;) {
+    if (cpu.pending) [[unlikely]] {
+      const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
+      if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
+      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) {
+        flush();
+        ++jit_.code_flushes;
+      }
+      if (p & arm64::kPendingInterrupt) {
+        cpu.stop.kind = StopKind::Interrupt;
+        break;
+      }
+    }
+    Block* b = lookup(cpu.pc);
+    if (!b->code && !b->no_translate && ++b->hits > opts_.threshold) {
+      bool flushed;
+      translate(b, &flushed);
+      if (flushed) continue;
+    }
+    if (b->code) {
+      static const bool noind = getenv("XVM_JIT_NOIND") != nullptr;
+      if (!opts_.check && !noind) impl_->table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
+      run_translated(cpu, b);
+    } else {
+      interpret(cpu, b);
+    }
+    if (cpu.stop.kind != StopKind::None) break;
+  }
+  cpu.unwind = nullptr;
+  return cpu.stop;
+}
+
+}  // namespace xvm::engine

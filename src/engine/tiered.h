@@ -1,0 +1,94 @@
+// The tiered engine: cold code runs in the interpreter (pre-decoded blocks, as in
+// interpreter.h) with a counter per block; a block run `threshold` times is lifted to IR
+// (arch/arm64/lift), optimised (ir/opt.h) and emitted as x86-64 code (jit/x64) into a bounded
+// per-thread code cache. Translated blocks jump to each other directly (patched jumps) or
+// through a per-thread indirect-branch table, and come back to this dispatcher only for
+// syscalls, exceptions, pending requests and targets that are not translated yet.
+//
+// --engine=jit is this engine with threshold 0 (translate on first execution).
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "arch/arm64/cpu.h"
+#include "arch/arm64/decoder.h"
+#include "engine/interpreter.h"
+
+namespace xvm::engine {
+
+struct JitOptions {
+  uint32_t threshold = 50;               // executions of a block before it is translated
+  size_t cache_bytes = size_t{32} << 20; // code cache bound per thread; flushed when full
+  bool check = false;  // co-simulate: run each translated block on the interpreter too, compare
+};
+
+struct JitStats {
+  uint64_t blocks_translated = 0;
+  uint64_t insns_translated = 0;   // guest instructions in translated blocks
+  uint64_t insns_interp_call = 0;  // of which not lifted (run through the interpreter handler)
+  uint64_t host_bytes = 0;         // x86-64 code emitted
+  uint64_t translate_ns = 0;       // time spent lifting, optimising and emitting
+  uint64_t insns_interpreted = 0;  // guest instructions executed by the cold (interpreter) path
+  uint64_t jit_entries = 0;        // dispatcher -> translated code transitions
+  uint64_t links_patched = 0;      // direct exits patched to jump straight to their target
+  uint64_t cache_flushes = 0;      // because the cache was full
+  uint64_t code_flushes = 0;       // because guest code may have changed (IC IVAU, munmap...)
+  uint64_t check_blocks = 0;       // --check: blocks compared
+  uint64_t check_mismatches = 0;   // --check: blocks whose results differed
+};
+
+JitStats& operator+=(JitStats& a, const JitStats& b);
+// One line of JIT figures for --stats.
+void print_jit_stats(const JitStats& s, std::FILE* out);
+
+class Tiered {
+ public:
+  Tiered(const CodeSource& code, const JitOptions& opts);
+  ~Tiered();
+
+  arm64::Stop run(arm64::Cpu& cpu);
+  // Drops every decoded block and every translation.
+  void flush();
+
+  const EngineStats& stats() const { return stats_; }
+  const JitStats& jit_stats() const { return jit_; }
+
+ private:
+  struct Op {
+    arm64::Handler fn;
+    uint32_t insn;
+  };
+  struct Block {
+    uint64_t pc = 0;
+    uint32_t count = 0;
+    bool ends = false;
+    uint32_t hits = 0;
+    uint32_t lift_count = 0;     // leading ops with a decode-table entry (what may be lifted)
+    bool no_translate = false;   // translation failed or is pointless
+    const void* code = nullptr;  // translation, once there is one
+    std::vector<Op> ops;
+  };
+  struct Impl;
+
+  Block* lookup(uint64_t pc);
+  Block* decode_block(uint64_t pc);
+  // Translates b; false when it could not (b is then marked), or when the cache was flushed
+  // to make room (then b no longer exists).
+  bool translate(Block* b, bool* flushed);
+  void interpret(arm64::Cpu& cpu, Block* b);
+  void run_translated(arm64::Cpu& cpu, Block* b);
+
+  const CodeSource& code_;
+  JitOptions opts_;
+  std::unique_ptr<Impl> impl_;
+  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  std::vector<Block*> fast_;
+  EngineStats stats_;
+  JitStats jit_;
+};
+
+}  // namespace xvm::engine

@@ -1,0 +1,160 @@
+#include "ir/opt.h"
+
+#include <array>
+#include <optional>
+
+namespace xvm::ir {
+namespace {
+
+using namespace opflag;
+
+// An instruction at which the guest state (registers, NZCV) held in the Cpu must be exact: it
+// may fault (memory), it runs interpreter code, or it leaves the block.
+bool observes_state(const Inst& i) {
+  return has(i.op, X | T | M | W) && i.op != Opcode::InsnStart;
+}
+
+uint64_t mask(unsigned width) { return width == 64 ? ~uint64_t{0} : 0xffffffffu; }
+
+std::optional<uint64_t> fold(const Inst& i, const std::vector<std::optional<uint64_t>>& k) {
+  const auto arg = [&](unsigned n) { return k[i.a[n]]; };
+  const unsigned w = i.width;
+  switch (i.op) {
+    case Opcode::Add: case Opcode::Sub: case Opcode::And: case Opcode::Or: case Opcode::Xor:
+    case Opcode::AndNot: case Opcode::OrNot: case Opcode::Lsl: case Opcode::Lsr:
+    case Opcode::Mul: {
+      if (!arg(0) || !arg(1)) return std::nullopt;
+      const uint64_t a = *arg(0), b = *arg(1);
+      const unsigned sh = unsigned(b & (w - 1));
+      uint64_t r = 0;
+      switch (i.op) {
+        case Opcode::Add: r = a + b; break;
+        case Opcode::Sub: r = a - b; break;
+        case Opcode::And: r = a & b; break;
+        case Opcode::Or: r = a | b; break;
+        case Opcode::Xor: r = a ^ b; break;
+        case Opcode::AndNot: r = a & ~b; break;
+        case Opcode::OrNot: r = a | ~b; break;
+        case Opcode::Lsl: r = (a & mask(w)) << sh; break;
+        case Opcode::Lsr: r = (a & mask(w)) >> sh; break;
+        case Opcode::Mul: r = a * b; break;
+        default: break;
+      }
+      return r & mask(w);
+    }
+    case Opcode::ZExt:
+      if (!arg(0)) return std::nullopt;
+      return *arg(0) & (i.aux == 64 ? ~uint64_t{0} : (uint64_t{1} << i.aux) - 1) & mask(w);
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+OptStats optimize(Block& b) {
+  OptStats st;
+  std::vector<Temp> remap(b.ntemps);
+  for (Temp t = 0; t < b.ntemps; ++t) remap[t] = t;
+  std::vector<std::optional<uint64_t>> konst(b.ntemps);
+  std::array<Temp, 32> reg;  // temp known to hold X[r], or kNoTemp
+  reg.fill(kNoTemp);
+  Temp nzcv = kNoTemp;
+
+  // Forward: forwarding and folding.
+  for (Inst& i : b.insts) {
+    for (unsigned n = 0; n < info(i.op).nargs; ++n) i.a[n] = remap[i.a[n]];
+    switch (i.op) {
+      case Opcode::Const:
+        konst[i.dst] = i.imm;
+        break;
+      case Opcode::GetReg:
+        if (reg[i.aux] != kNoTemp) {
+          remap[i.dst] = reg[i.aux];
+          ++st.forwarded;
+        } else {
+          reg[i.aux] = i.dst;
+        }
+        break;
+      case Opcode::SetReg:
+        reg[i.aux] = i.a[0];
+        break;
+      case Opcode::GetNZCV:
+        if (nzcv != kNoTemp) {
+          remap[i.dst] = nzcv;
+          ++st.forwarded;
+        } else {
+          nzcv = i.dst;
+        }
+        break;
+      case Opcode::SetNZCV:
+        nzcv = i.a[0];
+        break;
+      case Opcode::CallInterp:
+        reg.fill(kNoTemp);
+        nzcv = kNoTemp;
+        break;
+      default:
+        if (has(i.op, R)) {
+          if (auto v = fold(i, konst)) {
+            const Temp d = i.dst;
+            i = Inst{.op = Opcode::Const, .dst = d, .imm = *v};
+            konst[d] = *v;
+            ++st.folded;
+          }
+        }
+        break;
+    }
+  }
+
+  // Backward: dead SetReg/SetNZCV (overwritten before observed), then dead pure values.
+  std::array<bool, 32> reg_live;
+  reg_live.fill(true);
+  bool nzcv_live = true;
+  std::vector<bool> used(b.ntemps, false);
+  std::vector<bool> keep(b.insts.size(), true);
+  for (size_t k = b.insts.size(); k-- > 0;) {
+    Inst& i = b.insts[k];
+    if (observes_state(i)) {
+      reg_live.fill(true);
+      nzcv_live = true;
+    }
+    bool live = true;
+    switch (i.op) {
+      case Opcode::SetReg:
+        live = reg_live[i.aux];
+        reg_live[i.aux] = false;
+        if (!live) ++st.dead_sets;
+        break;
+      case Opcode::SetNZCV:
+        live = nzcv_live;
+        nzcv_live = false;
+        if (!live) ++st.dead_sets;
+        break;
+      case Opcode::GetReg:
+        reg_live[i.aux] = true;
+        live = used[i.dst];
+        break;
+      case Opcode::GetNZCV:
+        nzcv_live = true;
+        live = used[i.dst];
+        break;
+      default:
+        if (has(i.op, R) && !has(i.op, X | M)) {
+          live = used[i.dst];
+          if (!live && i.op != Opcode::Const) ++st.dead_values;
+        }
+        break;
+    }
+    keep[k] = live;
+    if (live)
+      for (unsigned n = 0; n < info(i.op).nargs; ++n) used[i.a[n]] = true;
+  }
+  size_t out = 0;
+  for (size_t k = 0; k < b.insts.size(); ++k)
+    if (keep[k]) b.insts[out++] = b.insts[k];
+  b.insts.resize(out);
+  return st;
+}
+
+}  // namespace xvm::ir

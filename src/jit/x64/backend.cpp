@@ -1,0 +1,558 @@
+#include "jit/x64/backend.h"
+
+#include <asmjit/x86.h>
+
+#include <cstddef>
+#include <optional>
+
+#include "arch/arm64/cpu.h"
+
+namespace xvm::jit::x64 {
+namespace {
+
+using namespace asmjit;
+using arm64::Cpu;
+using ir::Inst;
+using ir::Opcode;
+using ir::Temp;
+
+constexpr int32_t kTempBase = 64;
+constexpr uint32_t kMaxTemps = 1000;
+// Frame below the six saved registers: keeps rsp 16-byte aligned at calls (entry rsp is 8 mod
+// 16, six pushes keep it so, and kFrame is 8 mod 16).
+constexpr int32_t kFrame = kTempBase + 8 * kMaxTemps + 8;
+static_assert((kFrame + 8 + 48) % 16 == 0);
+
+constexpr int32_t off(size_t o) { return static_cast<int32_t>(o); }
+const int32_t kX = off(offsetof(Cpu, x));
+const int32_t kPc = off(offsetof(Cpu, pc));
+const int32_t kNzcv = off(offsetof(Cpu, nzcv));
+const int32_t kPending = off(offsetof(Cpu, pending));
+const int32_t kIcount = off(offsetof(Cpu, icount));
+const int32_t kMemBase = off(offsetof(Cpu, mem_base));
+const int32_t kMemSize = off(offsetof(Cpu, mem_size));
+
+const x86::Gp kCpu = x86::rbx, kMem = x86::r12, kTable = x86::r13;
+
+// Mask of the NZCV values (bits 3..0 = N Z C V) for which condition `cond` holds, from Arm ARM
+// J1 "ConditionHolds"; translated code tests the right bit instead of branching.
+constexpr uint16_t cond_mask(unsigned cond) {
+  uint16_t m = 0;
+  for (unsigned f = 0; f < 16; ++f) {
+    const bool n = f & 8, z = f & 4, c = f & 2, v = f & 1;
+    bool r = true;
+    switch (cond >> 1) {
+      case 0: r = z; break;
+      case 1: r = c; break;
+      case 2: r = n; break;
+      case 3: r = v; break;
+      case 4: r = c && !z; break;
+      case 5: r = n == v; break;
+      case 6: r = n == v && !z; break;
+      default: r = true; break;
+    }
+    if ((cond & 1) && cond != 15) r = !r;
+    if (r) m |= uint16_t(1u << f);
+  }
+  return m;
+}
+
+class Emitter {
+ public:
+  Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, bool log_stores)
+      : b_(b), a_(a), stubs_(stubs), log_stores_(log_stores), konst_(b.ntemps) {}
+
+  bool run(std::string* error);
+  struct Site {
+    Label label;
+    uint64_t target;
+  };
+  std::vector<Site> sites;
+
+ private:
+  x86::Mem slot(Temp t) { return x86::qword_ptr(x86::rsp, kTempBase + 8 * int32_t(t)); }
+  static x86::Gp R(unsigned w, const x86::Gp& r) {
+    if (w == 64) return r.r64();
+    return r.r32();
+  }
+
+  void load(const x86::Gp& r, Temp t) {
+    if (konst_[t]) a_.mov(r.r64(), *konst_[t]);
+    else a_.mov(r.r64(), slot(t));
+  }
+  void save(Temp t, const x86::Gp& r) { a_.mov(slot(t), r.r64()); }
+  // Is `t` a constant that fits an imm32 operand of a width-w instruction?
+  std::optional<int32_t> imm32(Temp t, unsigned w) {
+    if (!konst_[t]) return std::nullopt;
+    const uint64_t v = w == 64 ? *konst_[t] : uint64_t(int64_t(int32_t(uint32_t(*konst_[t]))));
+    if (int64_t(v) != int64_t(int32_t(v))) return std::nullopt;
+    return int32_t(v);
+  }
+  void store_pc() {
+    if (pc_stored_) return;
+    a_.mov(x86::rax, pc_);
+    a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+    pc_stored_ = true;
+  }
+  // Bounds check of an access of n bytes at guest address rax; leaves through data_abort.
+  void check(unsigned n, bool write) {
+    const int32_t k = __builtin_ctz(n);
+    Label fail = a_.newLabel();
+    a_.cmp(x86::rax, x86::qword_ptr(x86::rsp, 8 * k));
+    a_.ja(fail);
+    aborts_.push_back({fail, write});
+  }
+  void binary(const Inst& i);
+  void shift(const Inst& i);
+  void flags_pack(bool sub);
+  void carry_op(const Inst& i);
+  void divide(const Inst& i);
+  void link_exit(uint64_t target);
+  void emit(const Inst& i);
+
+  const ir::Block& b_;
+  x86::Assembler& a_;
+  const Stubs& stubs_;
+  bool log_stores_;
+  std::vector<std::optional<uint64_t>> konst_;
+  uint64_t pc_ = 0;
+  bool pc_stored_ = false;
+  struct Abort {
+    Label label;
+    bool write;
+  };
+  std::vector<Abort> aborts_;
+};
+
+void Emitter::binary(const Inst& i) {
+  const unsigned w = i.width;
+  const x86::Gp ax = R(w, x86::rax), cx = R(w, x86::rcx);
+  load(x86::rax, i.a[0]);
+  std::optional<int32_t> k = imm32(i.a[1], w);
+  if (i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot || !k) {
+    if (konst_[i.a[1]] && i.op != Opcode::Add && i.op != Opcode::Sub && i.op != Opcode::And &&
+        i.op != Opcode::Or && i.op != Opcode::Xor && i.op != Opcode::Mul) {
+      a_.mov(x86::rcx, ~*konst_[i.a[1]]);  // inverted constant operand: NOT folded here
+    } else {
+      load(x86::rcx, i.a[1]);
+      if (i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot)
+        a_.not_(x86::rcx);
+    }
+    k.reset();
+  }
+  switch (i.op) {
+    case Opcode::Add: k ? a_.add(ax, *k) : a_.add(ax, cx); break;
+    case Opcode::Sub: k ? a_.sub(ax, *k) : a_.sub(ax, cx); break;
+    case Opcode::And: case Opcode::AndNot: k ? a_.and_(ax, *k) : a_.and_(ax, cx); break;
+    case Opcode::Or: case Opcode::OrNot: k ? a_.or_(ax, *k) : a_.or_(ax, cx); break;
+    case Opcode::Xor: case Opcode::XorNot: k ? a_.xor_(ax, *k) : a_.xor_(ax, cx); break;
+    case Opcode::Mul: k ? a_.imul(ax, ax, *k) : a_.imul(ax, cx); break;
+    default: break;
+  }
+  save(i.dst, x86::rax);
+}
+
+void Emitter::shift(const Inst& i) {
+  const unsigned w = i.width;
+  const x86::Gp ax = R(w, x86::rax);
+  load(x86::rax, i.a[0]);
+  if (konst_[i.a[1]]) {
+    const uint32_t n = uint32_t(*konst_[i.a[1]] & (w - 1));
+    switch (i.op) {
+      case Opcode::Lsl: a_.shl(ax, n); break;
+      case Opcode::Lsr: a_.shr(ax, n); break;
+      case Opcode::Asr: a_.sar(ax, n); break;
+      default: a_.ror(ax, n); break;
+    }
+  } else {
+    // x86 masks a CL count to 5 or 6 bits, which is Arm's "amount MOD datasize".
+    load(x86::rcx, i.a[1]);
+    switch (i.op) {
+      case Opcode::Lsl: a_.shl(ax, x86::cl); break;
+      case Opcode::Lsr: a_.shr(ax, x86::cl); break;
+      case Opcode::Asr: a_.sar(ax, x86::cl); break;
+      default: a_.ror(ax, x86::cl); break;
+    }
+  }
+  // A 32-bit shift by zero may leave the upper half alone; make the zero-extension explicit.
+  if (w == 32) a_.mov(x86::eax, x86::eax);
+  save(i.dst, x86::rax);
+}
+
+// Packs the host flags of the last add/sub into Arm NZCV (bits 31..28) in eax. Arm's C after a
+// subtraction is NOT borrow, the inverse of x86's CF.
+void Emitter::flags_pack(bool sub) {
+  a_.sets(x86::al);
+  a_.setz(x86::cl);
+  if (sub) a_.setnc(x86::dl);
+  else a_.setc(x86::dl);
+  a_.seto(x86::sil);
+  a_.movzx(x86::eax, x86::al);
+  a_.movzx(x86::ecx, x86::cl);
+  a_.movzx(x86::edx, x86::dl);
+  a_.movzx(x86::esi, x86::sil);
+  a_.lea(x86::eax, x86::ptr(x86::rcx, x86::rax, 1));
+  a_.lea(x86::eax, x86::ptr(x86::rdx, x86::rax, 1));
+  a_.lea(x86::eax, x86::ptr(x86::rsi, x86::rax, 1));
+  a_.shl(x86::eax, 28);
+}
+
+// ADC/SBC and their flags: CF = Arm C (inverted for SBB, whose CF is a borrow).
+void Emitter::carry_op(const Inst& i) {
+  const unsigned w = i.width;
+  const bool sub = i.op == Opcode::Sbc || i.op == Opcode::FlagsSbc;
+  load(x86::rax, i.a[0]);
+  load(x86::rcx, i.a[1]);
+  load(x86::rdx, i.a[2]);
+  a_.bt(x86::edx, 29);
+  if (sub) {
+    a_.cmc();
+    a_.sbb(R(w, x86::rax), R(w, x86::rcx));
+  } else {
+    a_.adc(R(w, x86::rax), R(w, x86::rcx));
+  }
+  if (i.op == Opcode::FlagsAdc || i.op == Opcode::FlagsSbc) flags_pack(sub);
+  save(i.dst, x86::rax);
+}
+
+// Arm UDIV/SDIV never trap: x / 0 = 0, and MIN / -1 = MIN (x86 would raise #DE for both).
+void Emitter::divide(const Inst& i) {
+  const unsigned w = i.width;
+  const x86::Gp ax = R(w, x86::rax), cx = R(w, x86::rcx), dx = R(w, x86::rdx);
+  Label zero = a_.newLabel(), done = a_.newLabel();
+  load(x86::rax, i.a[0]);
+  load(x86::rcx, i.a[1]);
+  a_.test(cx, cx);
+  a_.jz(zero);
+  if (i.op == Opcode::UDiv) {
+    a_.xor_(x86::edx, x86::edx);
+    a_.div(dx, ax, cx);
+  } else {
+    Label normal = a_.newLabel();
+    a_.cmp(cx, -1);
+    a_.jne(normal);
+    a_.neg(ax);
+    a_.jmp(done);
+    a_.bind(normal);
+    if (w == 64) a_.cqo(x86::rdx, x86::rax);
+    else a_.cdq(x86::edx, x86::eax);
+    a_.idiv(dx, ax, cx);
+  }
+  a_.jmp(done);
+  a_.bind(zero);
+  a_.xor_(x86::eax, x86::eax);
+  a_.bind(done);
+  if (w == 32) a_.mov(x86::eax, x86::eax);
+  save(i.dst, x86::rax);
+}
+
+// A linkable exit: unless a request is pending, jump to the target's translation (patched in
+// when there is one); until then fall into the stub that returns to the dispatcher.
+void Emitter::link_exit(uint64_t target) {
+  Label slow = a_.newLabel(), site = a_.newLabel();
+  a_.cmp(x86::dword_ptr(kCpu, kPending), 0);
+  a_.jne(slow);
+  a_.bind(site);
+  a_.db(0xE9);
+  a_.dd(0);
+  sites.push_back({site, target});
+  a_.bind(slow);
+  a_.mov(x86::rax, target);
+  a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+  a_.jmp(reinterpret_cast<uint64_t>(stubs_.exit));
+}
+
+void Emitter::emit(const Inst& i) {
+  const unsigned w = i.width;
+  switch (i.op) {
+    case Opcode::Const:
+      konst_[i.dst] = i.imm;
+      break;
+    case Opcode::GetReg:
+      a_.mov(x86::rax, x86::qword_ptr(kCpu, kX + 8 * i.aux));
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::SetReg:
+      if (auto k = imm32(i.a[0], 64)) {
+        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *k);
+      } else {
+        load(x86::rax, i.a[0]);
+        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), x86::rax);
+      }
+      break;
+    case Opcode::GetNZCV:
+      a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::SetNZCV:
+      load(x86::rax, i.a[0]);
+      a_.mov(x86::dword_ptr(kCpu, kNzcv), x86::eax);
+      break;
+    case Opcode::Add: case Opcode::Sub: case Opcode::And: case Opcode::Or: case Opcode::Xor:
+    case Opcode::AndNot: case Opcode::OrNot: case Opcode::XorNot: case Opcode::Mul:
+      binary(i);
+      break;
+    case Opcode::Lsl: case Opcode::Lsr: case Opcode::Asr: case Opcode::Ror:
+      shift(i);
+      break;
+    case Opcode::UMulH: case Opcode::SMulH:
+      load(x86::rax, i.a[0]);
+      load(x86::rcx, i.a[1]);
+      if (i.op == Opcode::UMulH) a_.mul(x86::rdx, x86::rax, x86::rcx);
+      else a_.imul(x86::rdx, x86::rax, x86::rcx);
+      save(i.dst, x86::rdx);
+      break;
+    case Opcode::UDiv: case Opcode::SDiv:
+      divide(i);
+      break;
+    case Opcode::ZExt:
+      load(x86::rax, i.a[0]);
+      if (i.aux == 8) a_.movzx(x86::eax, x86::al);
+      else if (i.aux == 16) a_.movzx(x86::eax, x86::ax);
+      else if (i.aux == 32 || w == 32) a_.mov(x86::eax, x86::eax);
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::SExt:
+      load(x86::rax, i.a[0]);
+      if (i.aux == 8) a_.movsx(x86::rax, x86::al);
+      else if (i.aux == 16) a_.movsx(x86::rax, x86::ax);
+      else if (i.aux == 32) a_.movsxd(x86::rax, x86::eax);
+      if (w == 32) a_.mov(x86::eax, x86::eax);
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::Rev:
+      load(x86::rax, i.a[0]);
+      a_.bswap(R(w, x86::rax));
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::FlagsAdd: case Opcode::FlagsSub:
+      load(x86::rax, i.a[0]);
+      load(x86::rcx, i.a[1]);
+      if (i.op == Opcode::FlagsAdd) a_.add(R(w, x86::rax), R(w, x86::rcx));
+      else a_.cmp(R(w, x86::rax), R(w, x86::rcx));
+      flags_pack(i.op == Opcode::FlagsSub);
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::FlagsLogic:
+      load(x86::rax, i.a[0]);
+      a_.test(R(w, x86::rax), R(w, x86::rax));
+      a_.sets(x86::al);
+      a_.setz(x86::cl);
+      a_.movzx(x86::eax, x86::al);
+      a_.movzx(x86::ecx, x86::cl);
+      a_.lea(x86::eax, x86::ptr(x86::rcx, x86::rax, 1));
+      a_.shl(x86::eax, 30);
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::Adc: case Opcode::Sbc: case Opcode::FlagsAdc: case Opcode::FlagsSbc:
+      carry_op(i);
+      break;
+    case Opcode::CondHolds:
+      load(x86::rax, i.a[0]);
+      a_.shr(x86::eax, 28);
+      a_.mov(x86::ecx, uint32_t(cond_mask(i.aux)));
+      a_.bt(x86::ecx, x86::eax);
+      a_.setc(x86::al);
+      a_.movzx(x86::eax, x86::al);
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::Select:
+      load(x86::rdx, i.a[0]);
+      load(x86::rcx, i.a[1]);
+      load(x86::rax, i.a[2]);
+      a_.test(x86::rdx, x86::rdx);
+      a_.cmovnz(R(w, x86::rax), R(w, x86::rcx));
+      save(i.dst, x86::rax);
+      break;
+    case Opcode::Load: {
+      store_pc();
+      load(x86::rax, i.a[0]);
+      check(w, false);
+      const bool sx = i.aux & 1;
+      switch (w) {
+        case 1: sx ? a_.movsx(x86::rax, x86::byte_ptr(kMem, x86::rax)) : a_.movzx(x86::eax, x86::byte_ptr(kMem, x86::rax)); break;
+        case 2: sx ? a_.movsx(x86::rax, x86::word_ptr(kMem, x86::rax)) : a_.movzx(x86::eax, x86::word_ptr(kMem, x86::rax)); break;
+        case 4: sx ? a_.movsxd(x86::rax, x86::dword_ptr(kMem, x86::rax)) : a_.mov(x86::eax, x86::dword_ptr(kMem, x86::rax)); break;
+        default: a_.mov(x86::rax, x86::qword_ptr(kMem, x86::rax)); break;
+      }
+      save(i.dst, x86::rax);
+      break;
+    }
+    case Opcode::Store:
+      store_pc();
+      load(x86::rax, i.a[0]);
+      check(w, true);
+      if (log_stores_) {
+        a_.mov(x86::rdi, kCpu);
+        a_.mov(x86::rsi, x86::rax);
+        a_.mov(x86::edx, w);
+        a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
+        a_.call(x86::rax);
+        load(x86::rax, i.a[0]);
+      }
+      load(x86::rcx, i.a[1]);
+      switch (w) {
+        case 1: a_.mov(x86::byte_ptr(kMem, x86::rax), x86::cl); break;
+        case 2: a_.mov(x86::word_ptr(kMem, x86::rax), x86::cx); break;
+        case 4: a_.mov(x86::dword_ptr(kMem, x86::rax), x86::ecx); break;
+        default: a_.mov(x86::qword_ptr(kMem, x86::rax), x86::rcx); break;
+      }
+      break;
+    case Opcode::CheckRange: {
+      store_pc();
+      load(x86::rax, i.a[0]);
+      check(w, i.aux & 1);
+      if (i.aux & 1) {
+        // Probe the last byte for write when the range crosses a page (interp store_ptr).
+        Label same = a_.newLabel();
+        a_.lea(x86::rdx, x86::ptr(x86::rax, int32_t(w - 1)));
+        a_.mov(x86::rcx, x86::rax);
+        a_.xor_(x86::rcx, x86::rdx);
+        a_.shr(x86::rcx, 12);
+        a_.jz(same);
+        a_.lock().or_(x86::byte_ptr(kMem, x86::rdx), 0);
+        a_.bind(same);
+      }
+      break;
+    }
+    case Opcode::InsnStart:
+      pc_ = i.imm;
+      pc_stored_ = false;
+      break;
+    case Opcode::CallInterp:
+      store_pc();
+      a_.mov(x86::rdi, kCpu);
+      a_.mov(x86::esi, uint32_t(i.imm2));
+      a_.mov(x86::rax, i.imm);
+      a_.call(x86::rax);
+      break;
+    case Opcode::ExitConst:
+      link_exit(i.imm);
+      break;
+    case Opcode::ExitCond: {
+      Label not_taken = a_.newLabel();
+      load(x86::rax, i.a[0]);
+      a_.test(x86::rax, x86::rax);
+      a_.jz(not_taken);
+      link_exit(i.imm);
+      a_.bind(not_taken);
+      link_exit(i.imm2);
+      break;
+    }
+    case Opcode::ExitIndirect:
+      // Look the target up in the thread's table; a miss or a pending request leaves.
+      load(x86::rax, i.a[0]);
+      a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+      a_.cmp(x86::dword_ptr(kCpu, kPending), 0);
+      a_.jne(reinterpret_cast<uint64_t>(stubs_.exit));
+      a_.mov(x86::rcx, x86::rax);
+      a_.shr(x86::rcx, 2);
+      a_.and_(x86::ecx, kIndirectMask);
+      a_.shl(x86::ecx, 4);
+      a_.add(x86::rcx, kTable);
+      a_.cmp(x86::qword_ptr(x86::rcx), x86::rax);
+      a_.jne(reinterpret_cast<uint64_t>(stubs_.exit));
+      a_.jmp(x86::qword_ptr(x86::rcx, 8));
+      break;
+    case Opcode::ExitDispatch:
+      a_.jmp(reinterpret_cast<uint64_t>(stubs_.exit));
+      break;
+  }
+}
+
+bool Emitter::run(std::string* error) {
+  if (b_.ntemps > kMaxTemps) {
+    *error = "too many temps";
+    return false;
+  }
+  // Retired-instruction count, added up front (approximate when the block faults, as the
+  // interpreter's is).
+  a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
+  for (const Inst& i : b_.insts) emit(i);
+  for (const Abort& ab : aborts_) {
+    a_.bind(ab.label);
+    a_.mov(x86::rdi, kCpu);
+    a_.mov(x86::rsi, x86::rax);
+    a_.mov(x86::edx, uint32_t(ab.write));
+    a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.data_abort));
+    a_.call(x86::rax);
+    a_.int3();
+  }
+  return true;
+}
+
+// Copies the finished code to the cache cursor; false when it does not fit.
+bool place(CodeHolder& code, CodeCache& cache, size_t* size) {
+  code.flatten();
+  code.resolveUnresolvedLinks();
+  if (code.relocateToBase(reinterpret_cast<uint64_t>(cache.cursor())) != kErrorOk) return false;
+  *size = code.codeSize();
+  if (*size > cache.room()) return false;
+  code.copyFlattenedData(cache.cursor(), *size, CopySectionFlags::kPadSectionBuffer);
+  return true;
+}
+
+}  // namespace
+
+bool emit_stubs(CodeCache& cache, Stubs* out) {
+  CodeHolder code;
+  code.init(Environment::host(), reinterpret_cast<uint64_t>(cache.cursor()));
+  x86::Assembler a(&code);
+  Label exit = a.newLabel();
+  // enter(rdi = cpu, rsi = code, rdx = table)
+  a.push(x86::rbp);
+  a.push(x86::rbx);
+  a.push(x86::r12);
+  a.push(x86::r13);
+  a.push(x86::r14);
+  a.push(x86::r15);
+  a.sub(x86::rsp, kFrame);
+  a.mov(kCpu, x86::rdi);
+  a.mov(kMem, x86::qword_ptr(kCpu, kMemBase));
+  a.mov(kTable, x86::rdx);
+  a.mov(x86::rax, x86::qword_ptr(kCpu, kMemSize));
+  for (int k = 0; k < 5; ++k) {
+    a.lea(x86::rcx, x86::ptr(x86::rax, -(1 << k)));
+    a.mov(x86::qword_ptr(x86::rsp, 8 * k), x86::rcx);
+  }
+  a.jmp(x86::rsi);
+  a.align(AlignMode::kCode, 16);
+  a.bind(exit);
+  a.add(x86::rsp, kFrame);
+  a.pop(x86::r15);
+  a.pop(x86::r14);
+  a.pop(x86::r13);
+  a.pop(x86::r12);
+  a.pop(x86::rbx);
+  a.pop(x86::rbp);
+  a.ret();
+  size_t size = 0;
+  uint8_t* base = cache.cursor();
+  if (!place(code, cache, &size)) return false;
+  out->enter = reinterpret_cast<decltype(out->enter)>(base);
+  out->exit = base + code.labelOffsetFromBase(exit);
+  cache.commit(size);
+  out->bytes = cache.used();
+  return true;
+}
+
+EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs, bool log_stores,
+                      Emitted* out, std::string* error) {
+  CodeHolder code;
+  uint8_t* base = cache.cursor();
+  code.init(Environment::host(), reinterpret_cast<uint64_t>(base));
+  x86::Assembler a(&code);
+  Emitter e(b, a, stubs, log_stores);
+  if (!e.run(error)) return EmitResult::Error;
+  size_t size = 0;
+  if (!place(code, cache, &size)) return EmitResult::CacheFull;
+  out->code = base;
+  out->bytes = size;
+  out->links.clear();
+  for (const auto& s : e.sites)
+    out->links.push_back({s.target, base + code.labelOffsetFromBase(s.label)});
+  cache.commit(size);
+  return EmitResult::Ok;
+}
+
+}  // namespace xvm::jit::x64

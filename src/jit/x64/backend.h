@@ -1,0 +1,63 @@
+// The x86-64 backend: emits an IR block (ir/ir.h) as host code with asmjit.
+//
+// Register convention of translated code (set up by the entry stub, valid in every block):
+//   rbx = arm64::Cpu*   r12 = guest memory base (cpu.mem_base)   r13 = indirect-branch table
+//   [rsp + 8k] (k = 0..4) = cpu.mem_size - (1 << k): the bound of an access of 1 << k bytes
+//   [rsp + kTempBase + 8t] = IR temp t
+// Guest registers and NZCV live in the Cpu struct (loaded and stored by GetReg/SetReg), so the
+// Cpu is exact at every instruction that can fault, call out or exit. Before such an
+// instruction the guest pc is stored into cpu.pc: a host fault in translated code then unwinds
+// (siglongjmp, memory/host_fault.h) to the engine with the right guest pc.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/ir.h"
+#include "jit/code_cache.h"
+
+namespace xvm::jit::x64 {
+
+// One entry of the per-thread indirect-branch table, indexed by (guest pc >> 2) & kIndirectMask.
+struct IndirectEntry {
+  uint64_t pc = ~uint64_t{0};
+  const void* code = nullptr;
+};
+constexpr uint32_t kIndirectBits = 12;
+constexpr uint32_t kIndirectMask = (1u << kIndirectBits) - 1;
+
+// The shared stubs at the start of a code cache.
+struct Stubs {
+  // enter(cpu, block code, indirect table): runs translated code until it leaves to the
+  // dispatcher; cpu.pc then holds the next guest pc.
+  void (*enter)(void* cpu, const void* code, IndirectEntry* table) = nullptr;
+  const void* exit = nullptr;  // leaves translated code (the epilogue of enter)
+  size_t bytes = 0;            // size of the stubs
+  // Called (never returns) when an access falls outside the arena: (cpu, guest address,
+  // is_write). It raises the guest data abort (arm64::raise_stop).
+  void (*data_abort)(void* cpu, uint64_t addr, uint64_t write) = nullptr;
+  // Check mode only: called before every guest store (cpu, guest address, bytes), after its
+  // bounds check, so the caller can record the old contents and undo the store.
+  void (*log_store)(void* cpu, uint64_t addr, uint64_t bytes) = nullptr;
+};
+bool emit_stubs(CodeCache& cache, Stubs* out);
+
+// A direct exit of an emitted block: a `jmp rel32` at `site` that leaves to the dispatcher
+// until it is patched to jump straight to the translation of `target` (block linking).
+struct LinkSite {
+  uint64_t target;
+  uint8_t* site;
+};
+
+struct Emitted {
+  const void* code = nullptr;
+  size_t bytes = 0;
+  std::vector<LinkSite> links;
+};
+
+enum class EmitResult { Ok, CacheFull, Error };
+// With `log_stores`, every Store first calls stubs.log_store (--check).
+EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs, bool log_stores,
+                      Emitted* out, std::string* error);
+
+}  // namespace xvm::jit::x64
