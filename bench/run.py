@@ -5,7 +5,8 @@ Times are medians of --runs runs; the table reports ratios (xvm/qemu, xvm/native
 the project compares (ARCHITECTURE.md "Performance method"). Outputs of the three runs must be
 identical, or the row is marked as a mismatch. Usage:
 
-    bench/run.py --xvm build/release/src/xvm [--runs 3] [--json out.json] [--only REGEX]
+    bench/run.py --xvm build/release/src/xvm [--xvm-args=--engine=tiered] [--runs 3]
+                 [--json out.json] [--only REGEX]
 """
 import argparse
 import json
@@ -81,6 +82,8 @@ def median_time(cmd, runs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--xvm", required=True)
+    ap.add_argument("--xvm-args", default="",
+                    help="options for `xvm run`, e.g. '--engine=tiered' (split on spaces)")
     ap.add_argument("--qemu", default=shutil.which("qemu-aarch64") or "qemu-aarch64")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json")
@@ -88,14 +91,15 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(CACHE, "bench"))
     args = ap.parse_args()
 
+    xrun = [args.xvm, "run"] + args.xvm_args.split()
     progs = build(args.build_dir)
     rows = []
     work = []
     for name, (arm, nat) in progs.items():
         a = C_PROGRAMS[name][1]
-        work.append((name, [args.xvm, "run", arm, a], [args.qemu, arm, a], [nat, a]))
+        work.append((name, xrun + [arm, a], [args.qemu, arm, a], [nat, a]))
     for name, cmd, bb in busybox_workloads(args.build_dir):
-        work.append((name, [args.xvm, "run", bb] + cmd, [args.qemu, bb] + cmd, ["/bin/busybox"] + cmd))
+        work.append((name, xrun + [bb] + cmd, [args.qemu, bb] + cmd, ["/bin/busybox"] + cmd))
     for name, xcmd, qcmd, ncmd in work:
         if args.only and not re.search(args.only, name):
             continue

@@ -135,6 +135,8 @@ Tiered::Tiered(const CodeSource& code, const JitOptions& opts)
     std::fprintf(stderr, "xvm: cannot set up the JIT code cache; interpreting only\n");
     impl_->stubs.enter = nullptr;
   }
+  std::fill(impl_->table.begin(), impl_->table.end(),
+            jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
 }
 
 Tiered::~Tiered() = default;
@@ -142,7 +144,9 @@ Tiered::~Tiered() = default;
 void Tiered::flush() {
   blocks_.clear();
   std::fill(fast_.begin(), fast_.end(), nullptr);
-  std::fill(impl_->table.begin(), impl_->table.end(), jit::x64::IndirectEntry{});
+  // An empty entry leads to the exit stub: a guest branch to its pc (~0) must not jump to 0.
+  std::fill(impl_->table.begin(), impl_->table.end(),
+            jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
   impl_->pending_links.clear();
   impl_->cache.reset(impl_->stubs.bytes);
   ++stats_.code_flushes;

@@ -1,0 +1,210 @@
+// JIT vs interpreter on random blocks (ARCHITECTURE.md, tests 2: "JIT vs interpreter").
+//
+// Each case builds a block of 1..12 random encodings drawn from the a64.inc lines that have a
+// lift function (the integer core: data processing, loads/stores, branches), followed by BRK,
+// with random register values that mostly point into a data area. The same start state runs on
+// the interpreter and on the JIT (tiered engine, threshold 0) over two identical copies of
+// memory; both stop at the BRK, at a branch target outside the code (instruction abort), at a
+// data abort or an UNDEF. The stop, every X register, NZCV, pc and the data area must agree.
+//
+//   xvm-jit-difftest [--count N] [--seed S] [--filter REGEX] [--verbose]
+#include <sys/mman.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "arch/arm64/cpu.h"
+#include "arch/arm64/decoder.h"
+#include "arch/arm64/lift/lifter.h"
+#include "engine/interpreter.h"
+#include "engine/tiered.h"
+
+namespace {
+
+using namespace xvm;
+
+constexpr uint64_t kMemSize = 1 << 20;
+constexpr uint64_t kCode = 0x1000;
+constexpr uint64_t kData = 0x10000, kDataSize = 0x20000;
+constexpr unsigned kMaxInsns = 12;
+
+// Guest memory of one side: code at kCode (executable), data around kData.
+struct Memory final : engine::CodeSource {
+  uint8_t* base;
+  uint32_t ninsns = 0;
+  Memory() {
+    void* p = mmap(nullptr, kMemSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) std::abort();
+    base = static_cast<uint8_t*>(p);
+  }
+  ~Memory() override { munmap(base, kMemSize); }
+  bool fetch(uint64_t addr, uint32_t* insn) const override {
+    if ((addr & 3) || addr < kCode || addr >= kCode + 4 * (ninsns + 1)) return false;
+    std::memcpy(insn, base + addr, 4);
+    return true;
+  }
+};
+
+uint64_t random_value(std::mt19937_64& rng) {
+  switch (rng() % 6) {
+    case 0: return rng();
+    case 1: return rng() % 64;
+    case 2: return ~uint64_t{0} - rng() % 4;
+    default: return kData + 0x4000 + (rng() % 0x18000);  // an address in the data area
+  }
+}
+
+// A random encoding of line e; backward branches into the block are redrawn (no loops).
+uint32_t random_insn(std::mt19937_64& rng, const arm64::DecodeEntry* e, uint64_t pc, uint64_t end) {
+  for (int tries = 0; tries < 100; ++tries) {
+    uint32_t insn = (uint32_t(rng()) & ~e->mask) | e->value;
+    if (arm64::decode(insn) != e) continue;
+    const std::string_view n = e->name;
+    const bool branch = n == "B_uncond" || n == "BL" || n == "B_cond" || n.starts_with("CB") ||
+                        n.starts_with("TB");
+    if (branch) {
+      // Offset fields: imm26 (B, BL), imm14 (TBZ/TBNZ), imm19 (B.cond, CBZ/CBNZ).
+      int64_t off;
+      if (n == "B_uncond" || n == "BL") off = int64_t(int32_t(insn << 6) >> 6) * 4;
+      else if (n.starts_with("TB")) off = int64_t(int32_t(insn << 13) >> 18) * 4;
+      else off = int64_t(int32_t(insn << 8) >> 13) * 4;
+      const uint64_t target = pc + uint64_t(off);
+      if (target >= kCode && target <= pc) continue;
+      (void)end;
+    }
+    return insn;
+  }
+  return 0xd503201f;  // NOP
+}
+
+std::string describe(const arm64::Stop& s) {
+  char b[96];
+  std::snprintf(b, sizeof b, "stop %d addr 0x%llx write %d insn 0x%x", int(s.kind),
+                (unsigned long long)s.addr, int(s.write), s.insn);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t count = 20000, seed = 1;
+  std::string filter;
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--count" && i + 1 < argc) count = std::strtoull(argv[++i], nullptr, 0);
+    else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 0);
+    else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
+    else if (a == "--verbose") verbose = true;
+    else {
+      std::fprintf(stderr,
+                   "usage: xvm-jit-difftest [--count N] [--seed S] [--filter REGEX] [--verbose]\n"
+                   "Random blocks of lifted A64 encodings (names matching REGEX) run on the "
+                   "interpreter and the JIT; any difference in state is printed.\n");
+      return 2;
+    }
+  }
+  std::vector<const arm64::DecodeEntry*> lines;
+  const std::regex re(filter.empty() ? ".*" : filter);
+  for (const auto& e : arm64::decode_table())
+    if (arm64::lift::lifter_for(&e) && std::regex_search(std::string(e.name), re))
+      lines.push_back(&e);
+  if (lines.empty()) {
+    std::fprintf(stderr, "no lifted table line matches\n");
+    return 2;
+  }
+  std::mt19937_64 rng(seed);
+  Memory mi, mj;
+  engine::JitOptions jo;
+  jo.threshold = 0;
+  uint64_t mismatches = 0, stops[16] = {};
+  for (uint64_t c = 0; c < count; ++c) {
+    const unsigned n = 1 + unsigned(rng() % kMaxInsns);
+    std::vector<uint32_t> insns;
+    for (unsigned k = 0; k < n; ++k) {
+      const auto* e = lines[rng() % lines.size()];
+      insns.push_back(random_insn(rng, e, kCode + 4 * k, kCode + 4 * n));
+    }
+    insns.push_back(0xd4200000);  // BRK #0
+    arm64::Cpu start;
+    for (auto& x : start.x) x = random_value(rng);
+    start.x[31] = kData + 0x10000 + (rng() % 0x100) * 16;
+    start.nzcv = uint32_t(rng() & 0xf) << 28;
+    start.pc = kCode;
+    std::vector<uint8_t> data(kDataSize);
+    for (auto& b : data) b = uint8_t(rng());
+    // Both sides start from identical memory and state; each side gets a fresh engine so no
+    // translation from an earlier case is reused for different code.
+    arm64::Stop si, sj;
+    arm64::Cpu ci, cj;
+    for (Memory* m : {&mi, &mj}) {
+      std::memset(m->base, 0, kCode + 4 * kMaxInsns + 64);
+      std::memcpy(m->base + kCode, insns.data(), 4 * insns.size());
+      std::memcpy(m->base + kData, data.data(), kDataSize);
+      m->ninsns = n;
+    }
+    ci = start;
+    ci.mem_base = mi.base;
+    ci.mem_size = kMemSize;
+    cj = start;
+    cj.mem_base = mj.base;
+    cj.mem_size = kMemSize;
+    {
+      engine::Interpreter interp(mi);
+      si = interp.run(ci);
+    }
+    {
+      engine::Tiered jit(mj, jo);
+      sj = jit.run(cj);
+    }
+    ++stops[int(si.kind) & 15];
+    std::string what;
+    char b[200];
+    if (si.kind != sj.kind || si.addr != sj.addr || si.write != sj.write)
+      what = "interpreter " + describe(si) + ", jit " + describe(sj);
+    for (unsigned r = 0; r < 32 && what.empty(); ++r)
+      if (ci.x[r] != cj.x[r]) {
+        std::snprintf(b, sizeof b, "x%u: interpreter 0x%llx, jit 0x%llx", r,
+                      (unsigned long long)ci.x[r], (unsigned long long)cj.x[r]);
+        what = b;
+      }
+    if (what.empty() && ci.nzcv != cj.nzcv) {
+      std::snprintf(b, sizeof b, "nzcv: interpreter 0x%x, jit 0x%x", ci.nzcv, cj.nzcv);
+      what = b;
+    }
+    if (what.empty() && ci.pc != cj.pc) {
+      std::snprintf(b, sizeof b, "pc: interpreter 0x%llx, jit 0x%llx", (unsigned long long)ci.pc,
+                    (unsigned long long)cj.pc);
+      what = b;
+    }
+    if (what.empty() && std::memcmp(mi.base + kData, mj.base + kData, kDataSize) != 0)
+      what = "data memory differs";
+    if (!what.empty() || verbose) {
+      if (!what.empty()) ++mismatches;
+      std::printf("case %llu: %s\n", (unsigned long long)c, what.empty() ? "ok" : what.c_str());
+      for (unsigned k = 0; k < insns.size(); ++k) {
+        const auto* e = arm64::decode(insns[k]);
+        std::printf("  0x%llx: %08x %s\n", (unsigned long long)(kCode + 4 * k), insns[k],
+                    e ? std::string(e->name).c_str() : "?");
+      }
+      if (mismatches >= 20) break;
+    }
+  }
+  std::printf("xvm-jit-difftest: %llu blocks from %zu lifted table lines, %llu mismatches "
+              "(stops: %llu BRK, %llu insn abort, %llu data abort, %llu undefined, %llu other)\n",
+              (unsigned long long)count, lines.size(), (unsigned long long)mismatches,
+              (unsigned long long)stops[int(arm64::StopKind::Breakpoint)],
+              (unsigned long long)stops[int(arm64::StopKind::InsnAbort)],
+              (unsigned long long)stops[int(arm64::StopKind::DataAbort)],
+              (unsigned long long)stops[int(arm64::StopKind::Undefined)],
+              (unsigned long long)(count - stops[int(arm64::StopKind::Breakpoint)] -
+                                   stops[int(arm64::StopKind::InsnAbort)] -
+                                   stops[int(arm64::StopKind::DataAbort)] -
+                                   stops[int(arm64::StopKind::Undefined)]));
+  return mismatches ? 1 : 0;
+}
