@@ -11,8 +11,9 @@ class App;
 namespace xvm::cli {
 
 // Adds `xvm run` to the application; the callback runs the guest and never returns.
-// `after_dashdash` holds the command-line words after a "--" (PROGRAM and its arguments).
-void add_run_command(CLI::App& app, const std::vector<std::string>& after_dashdash);
+// `*after_dashdash` (filled before parsing; it must outlive the app) holds the command-line
+// words after a "--" (PROGRAM and its arguments).
+void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashdash);
 
 // Adds `xvm binfmt install|remove|status`.
 void add_binfmt_command(CLI::App& app);

@@ -13,13 +13,24 @@ int main(int argc, char** argv) {
   // Started by binfmt_misc for an AArch64 program: behave as `xvm run --argv0 A0 FILE ARGS`.
   std::vector<std::string> binfmt_args;
   if (auto b = xvm::cli::binfmt_entry(argc, argv)) binfmt_args = std::move(*b);
+  CLI::App app{"xvm " XVM_VERSION " - a cross-architecture virtual machine for x86-64 Linux hosts"};
+  app.set_version_flag("--version", "xvm " XVM_VERSION);
+  app.require_subcommand(1);
+  std::vector<std::string> guest;
+  xvm::cli::add_run_command(app, &guest);
+  xvm::cli::add_binfmt_command(app);
+
   // A "--" before PROGRAM ends xvm's options: CLI11 sees only what precedes it (its
   // prefix-command mode would drop what follows a "--"). A "--" after PROGRAM is the guest's.
-  std::vector<std::string> guest;
-  const std::set<std::string_view> takes_value = {"-E", "--env", "-U", "--unset", "--sysroot",
-                                                  "--argv0"};
+  // Which options take a separate value comes from the `run` command's own definitions.
+  std::set<std::string> takes_value;
+  for (const CLI::Option* o : app.get_subcommand("run")->get_options()) {
+    if (o->get_type_size() == 0) continue;  // a flag
+    for (const auto& n : o->get_lnames()) takes_value.insert("--" + n);
+    for (const auto& n : o->get_snames()) takes_value.insert("-" + n);
+  }
   for (int i = 2; i < argc && std::string_view(argv[1]) == "run"; ++i) {
-    const std::string_view a = argv[i];
+    const std::string a = argv[i];
     if (a == "--") {
       guest.assign(argv + i + 1, argv + argc);
       argc = i;
@@ -28,11 +39,6 @@ int main(int argc, char** argv) {
     if (takes_value.count(a)) ++i;
     else if (a.empty() || a[0] != '-') break;  // PROGRAM
   }
-  CLI::App app{"xvm " XVM_VERSION " - a cross-architecture virtual machine for x86-64 Linux hosts"};
-  app.set_version_flag("--version", "xvm " XVM_VERSION);
-  app.require_subcommand(1);
-  xvm::cli::add_run_command(app, guest);
-  xvm::cli::add_binfmt_command(app);
   if (!binfmt_args.empty()) {
     std::vector<std::string> words = {"run"};
     words.insert(words.end(), binfmt_args.begin(), binfmt_args.end());

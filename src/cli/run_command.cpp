@@ -95,7 +95,7 @@ std::string self_exe() {
 
 }  // namespace
 
-void add_run_command(CLI::App& app, const std::vector<std::string>& after_dashdash) {
+void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashdash) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
       "run",
@@ -132,7 +132,7 @@ void add_run_command(CLI::App& app, const std::vector<std::string>& after_dashda
       "the guest's; a guest killed by a signal kills xvm with the same signal.");
   cmd->callback([cmd, args, after_dashdash] {
     std::vector<std::string> rest = cmd->remaining();
-    rest.insert(rest.end(), after_dashdash.begin(), after_dashdash.end());
+    rest.insert(rest.end(), after_dashdash->begin(), after_dashdash->end());
     run(*args, rest);
   });
 }

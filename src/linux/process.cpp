@@ -238,14 +238,8 @@ void Process::die_with_signal(int sig) {
   std::fflush(nullptr);
   // Take the host's default action for the same signal, so the parent sees exactly what it
   // would see for the native program (WIFSIGNALED, core dump flag).
-  struct sigaction sa;
-  std::memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
-  sigaction(sig, &sa, nullptr);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raw_sigaction_default(sig);
+  raw_sigprocmask(SIG_UNBLOCK, uint64_t{1} << (sig - 1), nullptr);
   kill(getpid(), sig);
   _exit(128 + sig);  // a signal whose default is to ignore (cannot happen for callers)
 }
@@ -307,6 +301,9 @@ int64_t Process::start_thread(uint64_t sp, bool set_tls, uint64_t tls, uint64_t 
         Thread* t = s->t;
         current_thread() = t;
         t->tid = static_cast<int>(gettid());
+        // Both tid words are written before the new thread runs guest code, as Linux does:
+        // glibc uses the same word for CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID, and a
+        // later write by the parent could undo the clear of a thread that already exited.
         if (s->ptid) p->arena().write(s->ptid, &t->tid, sizeof t->tid);
         if (s->set_ctid) p->arena().write(s->ctid, &t->tid, sizeof t->tid);
         s->tid.store(t->tid, std::memory_order_release);
@@ -378,17 +375,21 @@ void Process::handle_stop(Thread& t, const arm64::Stop& s) {
       deliver_signal(SIGTRAP, TRAP_BRKPT, cpu_.pc);
       break;
     case StopKind::DataAbort:
-      deliver_signal(SIGSEGV,
-                     arena_->accessible(page_down(s.addr), 1, 0) ? SEGV_ACCERR : SEGV_MAPERR,
-                     s.addr);
+    case StopKind::InsnAbort: {
+      // ESR_EL1 as Linux reports it in esr_context (Arm ARM D17.2.37): EC 0x24 data abort /
+      // 0x20 instruction abort from EL0, IL, WnR, and a level-3 translation (unmapped) or
+      // permission fault status code.
+      const bool data = s.kind == StopKind::DataAbort;
+      const uint64_t addr = data ? s.addr : cpu_.pc;
+      const bool mapped = arena_->accessible(page_down(addr), 1, 0);
+      const uint64_t esr = (uint64_t{data ? 0x24u : 0x20u} << 26) | (1u << 25) |
+                           (data && s.write ? 1u << 6 : 0) | (mapped ? 0x0f : 0x07);
+      deliver_signal(SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr, {}, esr);
       break;
-    case StopKind::InsnAbort:
-      deliver_signal(SIGSEGV, arena_->accessible(page_down(cpu_.pc), 1, 0) ? SEGV_ACCERR
-                                                                            : SEGV_MAPERR,
-                     cpu_.pc);
-      break;
+    }
     case StopKind::Alignment:
-      deliver_signal(SIGBUS, BUS_ADRALN, s.addr);
+      deliver_signal(SIGBUS, BUS_ADRALN, s.addr, {},
+                     (uint64_t{0x24} << 26) | (1u << 25) | (s.write ? 1u << 6 : 0) | 0x21);
       break;
   }
 }

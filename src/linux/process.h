@@ -76,7 +76,9 @@ class Process {
   // on the guest stack) or takes the default action.
   // `frame_mask`, when given, is the mask the handler's frame saves (rt_sigsuspend's original
   // mask) instead of the current one. Returns true when a handler frame was set up.
-  bool deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask = {});
+  // `esr`, for memory faults, is the syndrome reported in the frame's esr_context.
+  bool deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask = {},
+                      uint64_t esr = 0);
   // Delivers the lowest-numbered pending, unblocked signal forwarded from the host.
   bool deliver_pending(std::optional<uint64_t> frame_mask = {});
   // rt_sigreturn: restores the context saved by deliver_signal.

@@ -1,6 +1,8 @@
 #include "linux/signals.h"
 
 #include <signal.h>
+#include <ucontext.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,12 +37,35 @@ constexpr uint32_t kEsrMagic = 0x45535201, kEsrSize = 16;
 
 // Runs on the host thread the kernel picked (one that does not block the signal, since host
 // masks mirror guest masks): the signal is queued to the guest thread running there.
-void on_host_signal(int sig, siginfo_t* info, void*) {
+void on_host_signal(int sig, siginfo_t* info, void* uctx) {
   Thread* t = current_thread();
   if (!t || !g_target.load(std::memory_order_acquire)) return;
-  t->siginfo[sig] = *info;  // standard signals do not queue: the last instance wins
+  t->siginfo[sig] = *info;
   __atomic_or_fetch(&t->pending_signals, bit_of(sig), __ATOMIC_SEQ_CST);
   __atomic_or_fetch(&t->cpu.pending, uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
+  // Keep the signal blocked on the host until the guest has taken it: further instances of a
+  // real-time signal then stay queued in the kernel (one delivery each) instead of merging
+  // here. Delivery, or consuming it otherwise, re-applies the guest's mask.
+  static_cast<ucontext_t*>(uctx)->uc_sigmask.__val[0] |= bit_of(sig);
+}
+
+// x86-64 rt_sigaction requires SA_RESTORER: the return path of a handler. These are the bytes
+// of glibc's __restore_rt (mov $15, %rax; syscall), which unwinders recognise.
+extern "C" void xvm_restore_rt();
+asm(".text\n.globl xvm_restore_rt\n.type xvm_restore_rt,@function\n"
+    "xvm_restore_rt:\n movq $15, %rax\n syscall\n.size xvm_restore_rt,.-xvm_restore_rt\n");
+
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+constexpr unsigned long kSaRestorer = 0x04000000;
+
+int raw_sigaction(int sig, void* handler, unsigned long flags, KernelSigaction* old) {
+  KernelSigaction ka{handler, flags | kSaRestorer, xvm_restore_rt, ~uint64_t{0}};
+  return int(syscall(SYS_rt_sigaction, sig, handler == nullptr && old ? nullptr : &ka, old, 8));
 }
 
 bool default_ignores(int sig) {
@@ -58,43 +83,42 @@ bool is_fault_signal(int sig) { return sig == SIGSEGV || sig == SIGBUS; }
 void apply_host_disposition(Process& p, int sig) {
   if (sig == SIGKILL || sig == SIGSTOP || is_fault_signal(sig)) return;
   const GuestSigaction& g = p.sigactions[sig];
-  struct sigaction sa;
-  std::memset(&sa, 0, sizeof sa);
-  sigfillset(&sa.sa_mask);
-  if (g.handler == 0) {
-    sa.sa_handler = SIG_DFL;
-  } else if (g.handler == 1) {
-    sa.sa_handler = SIG_IGN;
+  if (g.handler <= 1) {
+    raw_sigaction(sig, reinterpret_cast<void*>(g.handler), 0, nullptr);  // SIG_DFL / SIG_IGN
   } else {
     // No SA_RESTART: a blocking host syscall must return EINTR so the guest handler can run;
     // the syscall layer restarts it afterwards when the guest asked for SA_RESTART.
-    sa.sa_sigaction = on_host_signal;
-    sa.sa_flags = SA_SIGINFO;
+    raw_sigaction(sig, reinterpret_cast<void*>(on_host_signal), SA_SIGINFO, nullptr);
   }
-  sigaction(sig, &sa, nullptr);
 }
 
+uint64_t host_mask_for(uint64_t guest_mask) {
+  return guest_mask & ~(bit_of(SIGSEGV) | bit_of(SIGBUS) | bit_of(SIGKILL) | bit_of(SIGSTOP));
+}
+
+int raw_sigaction_default(int sig) { return raw_sigaction(sig, nullptr, 0, nullptr); }
+
+int raw_sigprocmask(int how, uint64_t set, uint64_t* old) {
+  return int(syscall(SYS_rt_sigprocmask, how, &set, old, 8));
+}
+
+int raw_sigsuspend(uint64_t mask) { return int(syscall(SYS_rt_sigsuspend, &mask, 8)); }
+
 void apply_host_mask(uint64_t guest_mask) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s = 1; s <= 64; ++s)
-    if ((guest_mask & bit_of(s)) && !is_fault_signal(s) && s != SIGKILL && s != SIGSTOP &&
-        s < SIGRTMIN)
-      sigaddset(&set, s);
-  sigprocmask(SIG_SETMASK, &set, nullptr);
+  raw_sigprocmask(SIG_SETMASK, host_mask_for(guest_mask), nullptr);
 }
 
 void install_signal_forwarding(Process& p, Thread& main_thread) {
   g_target.store(&p, std::memory_order_release);
   for (int s = 1; s < 65; ++s) {
-    struct sigaction cur;
-    if (s < SIGRTMIN && sigaction(s, nullptr, &cur) == 0 && cur.sa_handler == SIG_IGN)
+    KernelSigaction cur{};
+    if (syscall(SYS_rt_sigaction, s, nullptr, &cur, 8) == 0 &&
+        cur.handler == reinterpret_cast<void*>(SIG_IGN))
       p.sigactions[s].handler = 1;
   }
-  sigset_t cur;
-  sigprocmask(SIG_SETMASK, nullptr, &cur);
-  for (int s = 1; s < SIGRTMIN; ++s)
-    if (sigismember(&cur, s)) main_thread.sigmask |= bit_of(s);
+  uint64_t cur = 0;
+  raw_sigprocmask(SIG_BLOCK, 0, &cur);
+  main_thread.sigmask = cur & ~(bit_of(SIGKILL) | bit_of(SIGSTOP));
 }
 
 bool Process::deliver_pending(std::optional<uint64_t> frame_mask) {
@@ -104,20 +128,20 @@ bool Process::deliver_pending(std::optional<uint64_t> frame_mask) {
   const int sig = __builtin_ctzll(deliverable) + 1;
   __atomic_and_fetch(&t.pending_signals, ~bit_of(sig), __ATOMIC_SEQ_CST);
   GuestSigaction& act = sigactions[sig];
-  if (act.handler == 0) {
-    if (default_ignores(sig)) return false;
-    if (default_stops(sig)) {
+  if (act.handler <= 1) {
+    if (act.handler == 0 && !default_ignores(sig)) {
+      if (!default_stops(sig)) die_with_signal(sig);
       kill(getpid(), SIGSTOP);
-      return false;
     }
-    die_with_signal(sig);
+    apply_host_mask(t.sigmask);  // the host held it blocked for us (on_host_signal)
+    return false;
   }
-  if (act.handler == 1) return false;
   // An asynchronous signal: the frame carries the host's siginfo (code <= 0 selects it).
   return deliver_signal(sig, 0, 0, frame_mask);
 }
 
-bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask) {
+bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uint64_t> frame_mask,
+                             uint64_t esr) {
   Thread& t = thread();
   arm64::Cpu& cpu = t.cpu;
   uint64_t& sigmask = t.sigmask;
@@ -168,10 +192,10 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
   put32(r + 12, cpu.fpcr);
   std::memcpy(buf + r + 16, cpu.v, 512);
   r += kFpsimdSize;
-  if (synchronous && (sig == SIGSEGV || sig == SIGBUS)) {
+  if (esr) {
     put32(r, kEsrMagic);
     put32(r + 4, kEsrSize);
-    put64(r + 8, 0);  // ESR is not modelled in user mode; 0 = unknown
+    put64(r + 8, esr);
     r += kEsrSize;
   }
   // Terminator record {magic 0, size 0} is already zero.
@@ -182,6 +206,7 @@ bool Process::deliver_signal(int sig, int code, uint64_t addr, std::optional<uin
     die_with_signal(SIGSEGV);
   }
 
+  cpu.excl_size = 0;  // exception entry clears the local monitor (Arm ARM B2.9.5)
   cpu.x[0] = static_cast<uint64_t>(sig);
   cpu.x[1] = frame;        // &info
   cpu.x[2] = frame + kUc;  // &uc
@@ -213,6 +238,7 @@ int64_t Process::sigreturn() {
   cpu.x[31] = get64(kMcSp);
   cpu.pc = get64(kMcPc);
   cpu.nzcv = static_cast<uint32_t>(get64(kMcPstate)) & 0xf0000000u;
+  cpu.excl_size = 0;  // so does the exception return
   // Walk the __reserved records for fpsimd_context (Linux parse_user_sigframe).
   for (uint64_t r = kMcReserved; r + 8 <= kFrameSize;) {
     const uint32_t magic = get32(r), size = get32(r + 4);

@@ -23,4 +23,15 @@ void apply_host_mask(uint64_t guest_mask);
 // Synchronous signals that the engine raises itself; the host must never block or ignore them.
 bool is_fault_signal(int sig);
 
+// The host mask for a guest mask: every guest-blocked signal except the fault signals,
+// SIGKILL and SIGSTOP (bit n-1 = signal n, the kernel's 64-bit sigset on both ABIs).
+uint64_t host_mask_for(uint64_t guest_mask);
+
+// Host signal calls through the raw syscalls: glibc's wrappers refuse or silently drop the
+// signals it reserves for itself (32 and 33), which the guest's own libc uses for the same
+// purposes and must be able to handle, block and send.
+int raw_sigaction_default(int sig);   // SIG_DFL
+int raw_sigprocmask(int how, uint64_t set, uint64_t* old);
+int raw_sigsuspend(uint64_t mask);
+
 }  // namespace xvm::linux_user

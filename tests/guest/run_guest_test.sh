@@ -45,7 +45,17 @@ compare() {
   return 1
 }
 
-run qemu "$qemu" "$bin"
+# qemu-user hands a guest execve to the host kernel, so an AArch64 program that executes
+# another (or itself) needs a binfmt_misc entry for qemu. Where the kernel has per-namespace
+# binfmt_misc (Linux 6.7+), give this one qemu run a private entry in its own user+mount
+# namespace, which changes nothing outside it; elsewhere run qemu as it is.
+register=':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:'"$qemu"':F'
+private='mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && printf "%s" "$0" > /proc/sys/fs/binfmt_misc/register && exec "$@"'
+if unshare --user --map-root-user --mount sh -c "$private" "$register" true 2>/dev/null; then
+  run qemu unshare --user --map-root-user --mount sh -c "$private" "$register" "$qemu" "$bin"
+else
+  run qemu "$qemu" "$bin"
+fi
 if [ "$(tail -n 1 "$tmp/qemu.out")" != "[exit status 0]" ]; then
   echo "FAIL: the program fails its own checks under qemu-aarch64 (the oracle):"
   echo "the program or qemu is wrong, not xvm"

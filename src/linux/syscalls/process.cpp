@@ -31,19 +31,22 @@ int64_t sys_getuid(Process&, const SyscallArgs&) { return getuid(); }
 int64_t sys_geteuid(Process&, const SyscallArgs&) { return geteuid(); }
 int64_t sys_getgid(Process&, const SyscallArgs&) { return getgid(); }
 int64_t sys_getegid(Process&, const SyscallArgs&) { return getegid(); }
-int64_t sys_setuid(Process&, const SyscallArgs& a) { return host_result(setuid(uid_t(a.a[0]))); }
-int64_t sys_setgid(Process&, const SyscallArgs& a) { return host_result(setgid(gid_t(a.a[0]))); }
+// Credentials change per thread at the syscall level (the guest's libc broadcasts to its
+// threads itself, with its own signal); the host libc wrappers would broadcast to every host
+// thread with a signal of their own, so the raw syscalls are used.
+int64_t sys_setuid(Process&, const SyscallArgs& a) { return host_result(syscall(SYS_setuid, a.a[0])); }
+int64_t sys_setgid(Process&, const SyscallArgs& a) { return host_result(syscall(SYS_setgid, a.a[0])); }
 int64_t sys_setreuid(Process&, const SyscallArgs& a) {
-  return host_result(setreuid(uid_t(a.a[0]), uid_t(a.a[1])));
+  return host_result(syscall(SYS_setreuid, a.a[0], a.a[1]));
 }
 int64_t sys_setregid(Process&, const SyscallArgs& a) {
-  return host_result(setregid(gid_t(a.a[0]), gid_t(a.a[1])));
+  return host_result(syscall(SYS_setregid, a.a[0], a.a[1]));
 }
 int64_t sys_setresuid(Process&, const SyscallArgs& a) {
-  return host_result(setresuid(uid_t(a.a[0]), uid_t(a.a[1]), uid_t(a.a[2])));
+  return host_result(syscall(SYS_setresuid, a.a[0], a.a[1], a.a[2]));
 }
 int64_t sys_setresgid(Process&, const SyscallArgs& a) {
-  return host_result(setresgid(gid_t(a.a[0]), gid_t(a.a[1]), gid_t(a.a[2])));
+  return host_result(syscall(SYS_setresgid, a.a[0], a.a[1], a.a[2]));
 }
 
 int64_t sys_getresuid(Process& p, const SyscallArgs& a) {
@@ -75,7 +78,7 @@ int64_t sys_setgroups(Process& p, const SyscallArgs& a) {
   if (n > 65536) return -EINVAL;
   const uint8_t* buf = guest_in(p, a.a[1], n * sizeof(gid_t));
   if (!buf) return -EFAULT;
-  return host_result(setgroups(n, reinterpret_cast<const gid_t*>(buf)));
+  return host_result(syscall(SYS_setgroups, n, buf));
 }
 
 int64_t sys_setpgid(Process&, const SyscallArgs& a) {

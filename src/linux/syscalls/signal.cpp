@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "linux/signals.h"
+#include "linux/thread.h"
 #include "linux/syscalls/common.h"
 
 namespace xvm::linux_user {
@@ -52,11 +53,9 @@ int64_t sys_rt_sigprocmask(Process& p, const SyscallArgs& a) {
 }
 
 int64_t sys_rt_sigpending(Process& p, const SyscallArgs& a) {
-  sigset_t host;
-  sigpending(&host);
-  uint64_t set = p.thread().pending_signals;
-  for (int s = 1; s < 64; ++s)
-    if (sigismember(&host, s) == 1) set |= uint64_t{1} << (s - 1);
+  uint64_t host = 0;
+  syscall(SYS_rt_sigpending, &host, 8);
+  const uint64_t set = p.thread().pending_signals | host;
   return write_guest(p, a.a[0], set & p.thread().sigmask) ? 0 : -EFAULT;
 }
 
@@ -102,11 +101,8 @@ int64_t sys_rt_sigsuspend(Process& p, const SyscallArgs& a) {
   // saves the original mask, which sigreturn restores (Linux's saved_sigmask).
   const uint64_t saved = p.thread().sigmask;
   p.thread().sigmask = mask & ~kUnblockable;
-  sigset_t host;
-  sigemptyset(&host);
-  for (int s = 1; s < SIGRTMIN; ++s)
-    if ((p.thread().sigmask >> (s - 1)) & 1 && !is_fault_signal(s)) sigaddset(&host, s);
-  while (!(p.thread().pending_signals & ~p.thread().sigmask)) sigsuspend(&host);
+  while (!(p.thread().pending_signals & ~p.thread().sigmask))
+    raw_sigsuspend(host_mask_for(p.thread().sigmask));
   p.cpu().x[0] = static_cast<uint64_t>(-EINTR);  // what the guest sees after its handler
   if (!p.deliver_pending(saved)) {
     p.thread().sigmask = saved;
@@ -122,12 +118,20 @@ int64_t sys_rt_sigtimedwait(Process& p, const SyscallArgs& a) {
   if (!read_guest(p, a.a[0], &set)) return -EFAULT;
   timespec ts;
   if (a.a[2] && !read_guest(p, a.a[2], &ts)) return -EFAULT;
-  siginfo_t si;
-  sigset_t host;
-  sigemptyset(&host);
-  for (int s = 1; s < 64; ++s)
-    if ((set >> (s - 1)) & 1) sigaddset(&host, s);
-  const int r = sigtimedwait(&host, &si, a.a[2] ? &ts : nullptr);
+  // A signal xvm already took from the host (the guest had it unblocked) is answered first.
+  Thread& t = p.thread();
+  siginfo_t si{};
+  if (const uint64_t mine = t.pending_signals & set) {
+    const int sig = __builtin_ctzll(mine) + 1;
+    __atomic_and_fetch(&t.pending_signals, ~(uint64_t{1} << (sig - 1)), __ATOMIC_SEQ_CST);
+    si = t.siginfo[sig];
+    si.si_signo = sig;
+    apply_host_mask(t.sigmask);  // the host held it blocked until it was taken
+    if (a.a[1] && !write_guest(p, a.a[1], si)) return -EFAULT;
+    return sig;
+  }
+  const uint64_t hs = host_mask_for(set);
+  const long r = syscall(SYS_rt_sigtimedwait, &hs, &si, a.a[2] ? &ts : nullptr, 8);
   if (r < 0) return -errno;
   if (a.a[1] && !write_guest(p, a.a[1], si)) return -EFAULT;
   return r;
