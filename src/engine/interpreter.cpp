@@ -6,13 +6,6 @@
 
 #include "memory/host_fault.h"
 
-namespace xvm::arm64 {
-void raise_stop(Cpu& cpu, const Stop& stop) {
-  cpu.stop = stop;
-  siglongjmp(*cpu.unwind, 1);
-}
-}  // namespace xvm::arm64
-
 namespace xvm::engine {
 namespace {
 

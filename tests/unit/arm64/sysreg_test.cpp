@@ -283,7 +283,8 @@ TEST(CacheMaintenance, IcIvauRequestsACodeFlushAndDcOpsAreAccepted) {
   Cpu cpu;
   cpu.x[2] = 0x1234;
   EXPECT_EQ(step(cpu, 0xd50b7522u).kind, StopKind::None);  // IC IVAU, X2
-  EXPECT_NE(cpu.pending & kPendingFlushCode, 0u);
+  // IC IVAU is broadcast (Arm ARM D7.5.9): a flush of every vCPU's decoded code is requested.
+  EXPECT_NE(cpu.pending & kPendingBroadcastFlush, 0u);
   for (const uint32_t insn : {0xd50b7a22u /* DC CVAC */, 0xd50b7b22u /* DC CVAU */,
                               0xd50b7c22u /* DC CVAP */, 0xd50b7e22u /* DC CIVAC */})
     EXPECT_EQ(step(cpu, insn).kind, StopKind::None) << std::hex << insn;
