@@ -1,6 +1,8 @@
 // xvm-difftest: random A64 instructions from the decode table, run on xvm's interpreter and on
 // Unicorn, every piece of architectural state compared (docs/difftest.md).
 #include <capstone/capstone.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cinttypes>
@@ -43,6 +45,7 @@ options:
   --no-exclusions  ignore the exclusion list
   --no-deviations  count the known deviations (docs/difftest.md) as mismatches too
   --progress SECS  print a progress line (cases done, mismatches so far) to stderr every SECS s
+  --start N        begin at case N (cases are seeded independently: replays case N exactly)
   --quiet          per-handler rows only for handlers with mismatches (totals always)
   --help           this text
 
@@ -64,6 +67,7 @@ struct Options {
   bool use_exclusions = true;
   bool use_deviations = true;
   bool quiet = false;
+  uint64_t start = 0;
   uint64_t progress_secs = 0;
 };
 
@@ -116,6 +120,8 @@ Options parse_args(int argc, char** argv) {
       o.progress_secs = parse_u64(value(), "--progress");
     } else if (a == "--no-deviations") {
       o.use_deviations = false;
+    } else if (a == "--start") {
+      o.start = parse_u64(value(), "--start");
     } else if (a == "--quiet") {
       o.quiet = true;
     } else {
@@ -244,6 +250,38 @@ void print_case(const Disassembler& dis, uint32_t insn, const char* name, const 
   }
 }
 
+// A host crash (SIGSEGV/SIGBUS outside the guest arena: a bug in xvm, Unicorn or this tool)
+// should name the case that caused it. xvm's handler runs first: a fault inside the arena is a
+// guest data abort and never comes back here; anything else returns, and we report and die.
+struct sigaction g_prev_segv, g_prev_bus;
+volatile uint64_t g_case = 0;
+volatile uint32_t g_insn = 0;
+uint64_t g_seed = 0;
+
+void on_host_crash(int sig, siginfo_t* info, void* uctx) {
+  const struct sigaction& prev = sig == SIGSEGV ? g_prev_segv : g_prev_bus;
+  if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction) prev.sa_sigaction(sig, info, uctx);
+  char msg[200];
+  const int n = std::snprintf(
+      msg, sizeof msg,
+      "xvm-difftest: host signal %d in case %llu (encoding %08x); "
+      "replay: --seed %llu --start %llu --count %llu\n",
+      sig, static_cast<unsigned long long>(g_case), g_insn, static_cast<unsigned long long>(g_seed),
+      static_cast<unsigned long long>(g_case), static_cast<unsigned long long>(g_case + 1));
+  if (n > 0) (void)!write(2, msg, static_cast<size_t>(n));
+  signal(sig, SIG_DFL);  // the faulting access repeats and ends the process (core dump)
+}
+
+void install_crash_reporter(uint64_t seed) {
+  g_seed = seed;
+  struct sigaction sa {};
+  sa.sa_sigaction = on_host_crash;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &g_prev_segv);
+  sigaction(SIGBUS, &sa, &g_prev_bus);
+}
+
 struct Counts {
   uint64_t run = 0, match = 0, both_exc = 0, mismatch = 0, excluded = 0, excluded_mismatch = 0,
            skipped = 0, used_max = 0;
@@ -322,7 +360,8 @@ int run_random(const Options& o) {
   // can be replayed on its own and the count is spread evenly over the lines.
   auto last_progress = t0;
   uint64_t excluded_so_far = 0;
-  for (uint64_t i = 0; i < o.count; ++i) {
+  install_crash_reporter(o.seed);  // after the Runner: xvm's fault handler is installed
+  for (uint64_t i = o.start; i < o.count; ++i) {
     if (o.progress_secs && (i & 1023) == 0) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_progress >= std::chrono::seconds(o.progress_secs)) {
@@ -331,7 +370,7 @@ int run_random(const Options& o) {
         std::fprintf(stderr,
                      "progress: %" PRIu64 "/%" PRIu64 " cases, %" PRIu64 " mismatches, %" PRIu64
                      " excluded, %.0f s, %.0f cases/s\n",
-                     i, o.count, total_mismatch, excluded_so_far, el, i / el);
+                     i, o.count, total_mismatch, excluded_so_far, el, (i - o.start) / el);
       }
     }
     const size_t li = selected[i % selected.size()];
@@ -347,6 +386,8 @@ int run_random(const Options& o) {
       ++c.skipped;
       continue;
     }
+    g_case = i;
+    g_insn = *insn;
     State in = random_state(rng, *insn);
     add_prologues(rng, *insn, in);
     Verdict v = runner.run(*insn, in);

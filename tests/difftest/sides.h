@@ -33,6 +33,12 @@ class UnicornSide {
   Result run(const State& in);
 
  private:
+  static constexpr uint64_t kRunsPerInstance = 20000;  // see run()
+  void open();
+  void close();
+
+  UcModel model_;
+  uint64_t runs_ = 0;
   uc_struct* uc_ = nullptr;
   uc_context* ctx_ = nullptr;  // the state after reset, restored before every run
   uint32_t intno_ = 0;
