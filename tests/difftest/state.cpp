@@ -119,7 +119,9 @@ void random_v(Rng& rng, uint64_t v[2]) {
         break;
       }
       case 5: {  // small / boundary integers in each lane size
-        const unsigned esize = 1u << rng.below(4);
+        // The last lane is cut at the end of b: an 8-byte lane may start at byte 12. Clamping
+        // (not re-drawing) keeps the random sequence, so every seed gives the same states.
+        const unsigned esize = std::min(1u << rng.below(4), 16u - lane);
         const uint64_t x = pick(rng, kSpecialInt);
         std::memcpy(b + lane, &x, esize), lane += esize;
         break;
