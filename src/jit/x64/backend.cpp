@@ -76,11 +76,27 @@ class Emitter {
     return r.r32();
   }
 
+  // Host register holding temp t (allocate_registers), if any.
+  std::optional<x86::Gp> reg(Temp t) const {
+    if (reg_[t] < 0) return std::nullopt;
+    return x86::gpq(uint32_t(reg_[t]));
+  }
   void load(const x86::Gp& r, Temp t) {
     if (konst_[t]) a_.mov(r.r64(), *konst_[t]);
+    else if (auto h = reg(t)) a_.mov(r.r64(), *h);
     else a_.mov(r.r64(), slot(t));
   }
-  void save(Temp t, const x86::Gp& r) { a_.mov(slot(t), r.r64()); }
+  void save(Temp t, const x86::Gp& r) {
+    if (auto h = reg(t)) a_.mov(*h, r.r64());
+    else a_.mov(slot(t), r.r64());
+  }
+  // Temp t as the second operand of a width-w ALU instruction: its register or stack slot (the
+  // caller has handled constants).
+  x86::Gp reg_operand(Temp t, unsigned w) { return R(w, *reg(t)); }
+  x86::Mem mem_operand(Temp t, unsigned w) {
+    return w == 64 ? slot(t) : x86::dword_ptr(x86::rsp, kTempBase + 8 * int32_t(t));
+  }
+  void allocate_registers();
   // Is `t` a constant that fits an imm32 operand of a width-w instruction?
   std::optional<int32_t> imm32(Temp t, unsigned w) {
     if (!konst_[t]) return std::nullopt;
@@ -115,6 +131,7 @@ class Emitter {
   const Stubs& stubs_;
   bool log_stores_;
   std::vector<std::optional<uint64_t>> konst_;
+  std::vector<int8_t> reg_;  // host register id of each temp, -1 = stack slot
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   struct Abort {
@@ -126,27 +143,40 @@ class Emitter {
 
 void Emitter::binary(const Inst& i) {
   const unsigned w = i.width;
-  const x86::Gp ax = R(w, x86::rax), cx = R(w, x86::rcx);
+  const x86::Gp ax = R(w, x86::rax);
+  const bool invert = i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot;
   load(x86::rax, i.a[0]);
-  std::optional<int32_t> k = imm32(i.a[1], w);
-  if (i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot || !k) {
-    if (konst_[i.a[1]] && i.op != Opcode::Add && i.op != Opcode::Sub && i.op != Opcode::And &&
-        i.op != Opcode::Or && i.op != Opcode::Xor && i.op != Opcode::Mul) {
-      a_.mov(x86::rcx, ~*konst_[i.a[1]]);  // inverted constant operand: NOT folded here
+  // The second operand: an immediate, a host register, or the temp's stack slot; the inverted
+  // forms compute ~b in rcx first (with a constant b, the NOT is folded here).
+  Operand b;
+  if (invert) {
+    if (konst_[i.a[1]]) {
+      a_.mov(x86::rcx, ~*konst_[i.a[1]]);
     } else {
       load(x86::rcx, i.a[1]);
-      if (i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot)
-        a_.not_(x86::rcx);
+      a_.not_(x86::rcx);
     }
-    k.reset();
+    b = R(w, x86::rcx);
+  } else if (auto k = imm32(i.a[1], w)) {
+    b = Imm(*k);
+  } else if (konst_[i.a[1]]) {
+    a_.mov(x86::rcx, *konst_[i.a[1]]);
+    b = R(w, x86::rcx);
+  } else if (reg(i.a[1])) {
+    b = reg_operand(i.a[1], w);
+  } else {
+    b = mem_operand(i.a[1], w);
   }
   switch (i.op) {
-    case Opcode::Add: k ? a_.add(ax, *k) : a_.add(ax, cx); break;
-    case Opcode::Sub: k ? a_.sub(ax, *k) : a_.sub(ax, cx); break;
-    case Opcode::And: case Opcode::AndNot: k ? a_.and_(ax, *k) : a_.and_(ax, cx); break;
-    case Opcode::Or: case Opcode::OrNot: k ? a_.or_(ax, *k) : a_.or_(ax, cx); break;
-    case Opcode::Xor: case Opcode::XorNot: k ? a_.xor_(ax, *k) : a_.xor_(ax, cx); break;
-    case Opcode::Mul: k ? a_.imul(ax, ax, *k) : a_.imul(ax, cx); break;
+    case Opcode::Add: a_.emit(x86::Inst::kIdAdd, ax, b); break;
+    case Opcode::Sub: a_.emit(x86::Inst::kIdSub, ax, b); break;
+    case Opcode::And: case Opcode::AndNot: a_.emit(x86::Inst::kIdAnd, ax, b); break;
+    case Opcode::Or: case Opcode::OrNot: a_.emit(x86::Inst::kIdOr, ax, b); break;
+    case Opcode::Xor: case Opcode::XorNot: a_.emit(x86::Inst::kIdXor, ax, b); break;
+    case Opcode::Mul:
+      if (b.isImm()) a_.emit(x86::Inst::kIdImul, ax, ax, b);
+      else a_.emit(x86::Inst::kIdImul, ax, b);
+      break;
     default: break;
   }
   save(i.dst, x86::rax);
@@ -269,12 +299,18 @@ void Emitter::emit(const Inst& i) {
       konst_[i.dst] = i.imm;
       break;
     case Opcode::GetReg:
-      a_.mov(x86::rax, x86::qword_ptr(kCpu, kX + 8 * i.aux));
-      save(i.dst, x86::rax);
+      if (auto h = reg(i.dst)) {
+        a_.mov(*h, x86::qword_ptr(kCpu, kX + 8 * i.aux));
+      } else {
+        a_.mov(x86::rax, x86::qword_ptr(kCpu, kX + 8 * i.aux));
+        save(i.dst, x86::rax);
+      }
       break;
     case Opcode::SetReg:
       if (auto k = imm32(i.a[0], 64)) {
         a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *k);
+      } else if (auto h = reg(i.a[0])) {
+        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *h);
       } else {
         load(x86::rax, i.a[0]);
         a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), x86::rax);
@@ -460,11 +496,55 @@ void Emitter::emit(const Inst& i) {
   }
 }
 
+// Gives temps host registers for their whole (straight-line) live range, first come first
+// served: r8-r11 for temps that no call crosses, rbp/r14/r15 (callee-saved) for any. Temps left
+// over live in their stack slots. Constants need neither (they become immediates).
+void Emitter::allocate_registers() {
+  const size_t n = b_.insts.size();
+  reg_.assign(b_.ntemps, -1);
+  std::vector<int32_t> last(b_.ntemps, -1), def(b_.ntemps, -1);
+  std::vector<uint32_t> calls(n + 1, 0);  // calls among insts[0, k)
+  std::vector<bool> is_const(b_.ntemps, false);
+  for (size_t k = 0; k < n; ++k) {
+    const Inst& i = b_.insts[k];
+    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) last[i.a[a]] = int32_t(k);
+    if (i.dst != ir::kNoTemp) {
+      def[i.dst] = int32_t(k);
+      is_const[i.dst] = i.op == Opcode::Const;
+    }
+    // A Store's operands are reloaded after its log call, so the call counts as inside their
+    // range (hence the range test below is (def, last]).
+    const bool call = i.op == Opcode::CallInterp || (i.op == Opcode::Store && log_stores_);
+    calls[k + 1] = calls[k] + (call ? 1 : 0);
+  }
+  std::vector<int> caller = {x86::Gp::kIdR11, x86::Gp::kIdR10, x86::Gp::kIdR9, x86::Gp::kIdR8};
+  std::vector<int> callee = {x86::Gp::kIdR15, x86::Gp::kIdR14, x86::Gp::kIdBp};
+  std::vector<std::vector<Temp>> dies(n);
+  for (Temp t = 0; t < b_.ntemps; ++t)
+    if (last[t] >= 0) dies[size_t(last[t])].push_back(t);
+  for (size_t k = 0; k < n; ++k) {
+    for (Temp t : dies[k]) {
+      if (reg_[t] < 0) continue;
+      const bool is_callee = reg_[t] == x86::Gp::kIdR15 || reg_[t] == x86::Gp::kIdR14 ||
+                             reg_[t] == x86::Gp::kIdBp;
+      (is_callee ? callee : caller).push_back(reg_[t]);
+    }
+    const Temp d = b_.insts[k].dst;
+    if (d == ir::kNoTemp || is_const[d] || last[d] < 0) continue;
+    const bool crosses = calls[size_t(last[d]) + 1] - calls[size_t(def[d]) + 1] > 0;
+    std::vector<int>* pool = !crosses && !caller.empty() ? &caller : &callee;
+    if (pool->empty()) continue;
+    reg_[d] = int8_t(pool->back());
+    pool->pop_back();
+  }
+}
+
 bool Emitter::run(std::string* error) {
   if (b_.ntemps > kMaxTemps) {
     *error = "too many temps";
     return false;
   }
+  allocate_registers();
   // Retired-instruction count, added up front (approximate when the block faults, as the
   // interpreter's is).
   a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
