@@ -361,6 +361,18 @@ void Emitter::emit(const Inst& i) {
       a_.bswap(R(w, x86::rax));
       save(i.dst, x86::rax);
       break;
+    case Opcode::Clz:
+      // BSR gives the highest set bit and ZF for a zero input (then -1 stands in, so that
+      // (w - 1) - (-1) = w, Arm's CountLeadingZeroBits of 0).
+      load(x86::rax, i.a[0]);
+      a_.mov(x86::rcx, -1);
+      a_.bsr(R(w, x86::rax), R(w, x86::rax));
+      a_.cmovz(x86::rax, x86::rcx);
+      a_.mov(x86::ecx, w - 1);
+      a_.sub(x86::ecx, x86::eax);
+      a_.mov(x86::eax, x86::ecx);
+      save(i.dst, x86::rax);
+      break;
     case Opcode::FlagsAdd: case Opcode::FlagsSub:
       load(x86::rax, i.a[0]);
       load(x86::rcx, i.a[1]);

@@ -180,6 +180,12 @@ bool REV(Lifter& L, uint32_t insn) {
   return true;
 }
 
+bool CLZ(Lifter& L, uint32_t insn) {
+  const Fields<pat::CLZ> f{insn};
+  L.set_x(f.u<'d'>(), L.b.op1(Opcode::Clz, f.u<'s'>() ? 64 : 32, L.x(f.u<'n'>())));
+  return true;
+}
+
 bool UDIV(Lifter& L, uint32_t i) { return two_source<pat::UDIV>(L, i, Opcode::UDiv); }
 bool SDIV(Lifter& L, uint32_t i) { return two_source<pat::SDIV>(L, i, Opcode::SDiv); }
 bool LSLV(Lifter& L, uint32_t i) { return two_source<pat::LSLV>(L, i, Opcode::Lsl); }
