@@ -24,6 +24,7 @@ struct RunArgs {
   bool stats = false;
   std::string engine;  // "" = $XVM_ENGINE, else interp
   uint32_t jit_threshold = 50;
+  uint64_t jit_cache_kib = 0;
   bool check = false;
 };
 
@@ -59,6 +60,10 @@ std::string self_exe() {
   }
   o.jit_threshold = r.jit_threshold;
   o.jit_check = r.check;
+  o.jit_cache_size = r.jit_cache_kib * 1024;
+  if (r.jit_cache_kib)
+    o.reexec_options.insert(o.reexec_options.end(),
+                            {"--jit-cache-size", std::to_string(r.jit_cache_kib)});
   o.xvm_exe = self_exe();
   o.reexec_options.insert(o.reexec_options.end(),
                           {"--engine", o.engine, "--jit-threshold", std::to_string(r.jit_threshold)});
@@ -123,6 +128,10 @@ void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashda
   cmd->add_option("--jit-threshold", args->jit_threshold,
                   "Executions of a block before the tiered engine translates it (default 50)")
       ->type_name("N");
+  cmd->add_option("--jit-cache-size", args->jit_cache_kib,
+                  "Code cache per guest thread in KiB (default 32768); flushed when full")
+      ->type_name("KIB")
+      ->check(CLI::Range(uint64_t{64}, uint64_t{1} << 21));
   cmd->add_flag("--check", args->check,
                 "JIT co-simulation: run each translated block on the interpreter too and report "
                 "the first difference in registers, flags or memory written");

@@ -28,6 +28,7 @@ struct RunOptions {
   // blocks) or "jit" (translate on first execution).
   std::string engine = "interp";
   uint32_t jit_threshold = 50;
+  uint64_t jit_cache_size = 0;  // bytes of code cache per thread, 0 = the engine's default
   bool jit_check = false;  // --check: co-simulate translated blocks on the interpreter
   std::string xvm_exe;             // this xvm binary, for re-executing AArch64 programs on execve
   std::vector<std::string> reexec_options;  // options repeated on such re-executions
