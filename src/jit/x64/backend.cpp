@@ -2,6 +2,7 @@
 
 #include <asmjit/x86.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 
@@ -97,6 +98,8 @@ class Emitter {
     return w == 64 ? slot(t) : x86::dword_ptr(x86::rsp, kTempBase + 8 * int32_t(t));
   }
   void allocate_registers();
+  std::optional<x86::CondCode> host_cond(const Inst& holds) const;
+  void compare(const Inst& flags);
   // Is `t` a constant that fits an imm32 operand of a width-w instruction?
   std::optional<int32_t> imm32(Temp t, unsigned w) {
     if (!konst_[t]) return std::nullopt;
@@ -132,6 +135,8 @@ class Emitter {
   bool log_stores_;
   std::vector<std::optional<uint64_t>> konst_;
   std::vector<int8_t> reg_;  // host register id of each temp, -1 = stack slot
+  std::vector<int32_t> def_;   // index of the instruction defining each temp
+  std::vector<bool> fused_;    // CondHolds temps emitted inside their ExitCond
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   struct Abort {
@@ -396,6 +401,14 @@ void Emitter::emit(const Inst& i) {
       carry_op(i);
       break;
     case Opcode::CondHolds:
+      if (fused_[i.dst]) break;  // emitted as compare-and-branch by its ExitCond
+      if (auto cc = host_cond(i)) {
+        compare(b_.insts[size_t(def_[i.a[0]])]);
+        a_.set(*cc, x86::al);
+        a_.movzx(x86::eax, x86::al);
+        save(i.dst, x86::rax);
+        break;
+      }
       load(x86::rax, i.a[0]);
       a_.shr(x86::eax, 28);
       a_.mov(x86::ecx, uint32_t(cond_mask(i.aux)));
@@ -479,9 +492,15 @@ void Emitter::emit(const Inst& i) {
       break;
     case Opcode::ExitCond: {
       Label not_taken = a_.newLabel();
-      load(x86::rax, i.a[0]);
-      a_.test(x86::rax, x86::rax);
-      a_.jz(not_taken);
+      if (fused_[i.a[0]]) {
+        const Inst& holds = b_.insts[size_t(def_[i.a[0]])];
+        compare(b_.insts[size_t(def_[holds.a[0]])]);
+        a_.j(x86::negateCond(*host_cond(holds)), not_taken);
+      } else {
+        load(x86::rax, i.a[0]);
+        a_.test(x86::rax, x86::rax);
+        a_.jz(not_taken);
+      }
       link_exit(i.imm);
       a_.bind(not_taken);
       link_exit(i.imm2);
@@ -508,6 +527,44 @@ void Emitter::emit(const Inst& i) {
   }
 }
 
+// The x86 condition that equals Arm condition `holds.aux` right after compare() of the flag
+// op defining holds.a[0], when there is one (Arm C after a subtraction is x86 NOT CF; after a
+// logical op C = V = 0, which x86 TEST also leaves in CF/OF only for the signed conditions).
+std::optional<x86::CondCode> Emitter::host_cond(const Inst& holds) const {
+  using CC = x86::CondCode;
+  if (def_.empty() || holds.a[0] >= def_.size() || def_[holds.a[0]] < 0) return std::nullopt;
+  const Opcode op = b_.insts[size_t(def_[holds.a[0]])].op;
+  const unsigned cond = holds.aux;
+  if (cond >= 14) return std::nullopt;
+  std::optional<CC> c;
+  switch (cond >> 1) {
+    case 0: c = CC::kE; break;
+    case 1: if (op == Opcode::FlagsSub) c = CC::kAE; else if (op == Opcode::FlagsAdd) c = CC::kB; break;
+    case 2: c = CC::kS; break;
+    case 3: if (op != Opcode::FlagsLogic) c = CC::kO; break;
+    case 4: if (op == Opcode::FlagsSub) c = CC::kA; break;
+    case 5: c = CC::kGE; break;
+    case 6: c = CC::kG; break;
+  }
+  if (op != Opcode::FlagsSub && op != Opcode::FlagsAdd && op != Opcode::FlagsLogic)
+    return std::nullopt;
+  if (!c) return std::nullopt;
+  return (cond & 1) ? x86::negateCond(*c) : *c;
+}
+
+// Sets the host flags as the flag op `flags` would (its operands are still live).
+void Emitter::compare(const Inst& flags) {
+  const x86::Gp ax = R(flags.width, x86::rax), cx = R(flags.width, x86::rcx);
+  load(x86::rax, flags.a[0]);
+  if (flags.op == Opcode::FlagsLogic) {
+    a_.test(ax, ax);
+    return;
+  }
+  load(x86::rcx, flags.a[1]);
+  if (flags.op == Opcode::FlagsSub) a_.cmp(ax, cx);
+  else a_.add(ax, cx);
+}
+
 // Gives temps host registers for their whole (straight-line) live range, first come first
 // served: r8-r11 for temps that no call crosses, rbp/r14/r15 (callee-saved) for any. Temps left
 // over live in their stack slots. Constants need neither (they become immediates).
@@ -528,6 +585,27 @@ void Emitter::allocate_registers() {
     // range (hence the range test below is (def, last]).
     const bool call = i.op == Opcode::CallInterp || (i.op == Opcode::Store && log_stores_);
     calls[k + 1] = calls[k] + (call ? 1 : 0);
+  }
+  // CondHolds of a FlagsSub/FlagsAdd/FlagsLogic of this block is emitted as the host compare
+  // and a setcc/jcc; the flag op's operands are then read again there, so they must stay live
+  // up to that point. A CondHolds used only by the block's ExitCond moves into it.
+  def_ = def;
+  fused_.assign(b_.ntemps, false);
+  std::vector<uint32_t> uses(b_.ntemps, 0);
+  for (const Inst& i : b_.insts)
+    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) ++uses[i.a[a]];
+  for (size_t k = 0; k < n; ++k) {
+    const Inst& i = b_.insts[k];
+    if (i.op != Opcode::CondHolds || !host_cond(i)) continue;
+    const Inst& flags = b_.insts[size_t(def[i.a[0]])];
+    size_t at = k;
+    const Inst& term = b_.insts[n - 1];
+    if (uses[i.dst] == 1 && term.op == Opcode::ExitCond && term.a[0] == i.dst) {
+      fused_[i.dst] = true;
+      at = n - 1;
+    }
+    for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a)
+      last[flags.a[a]] = std::max(last[flags.a[a]], int32_t(at));
   }
   std::vector<int> caller = {x86::Gp::kIdR11, x86::Gp::kIdR10, x86::Gp::kIdR9, x86::Gp::kIdR8};
   std::vector<int> callee = {x86::Gp::kIdR15, x86::Gp::kIdR14, x86::Gp::kIdBp};
