@@ -107,10 +107,17 @@ class Emitter {
     if (int64_t(v) != int64_t(int32_t(v))) return std::nullopt;
     return int32_t(v);
   }
+  // A block never crosses a 4 KiB page, so after its first full store of cpu.pc the upper half
+  // is right and later stores write the low 32 bits only (one instruction, no scratch register).
   void store_pc() {
     if (pc_stored_) return;
-    a_.mov(x86::rax, pc_);
-    a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+    if (pc_high_stored_) {
+      a_.mov(x86::dword_ptr(kCpu, kPc), uint32_t(pc_));
+    } else {
+      a_.mov(x86::rax, pc_);
+      a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+      pc_high_stored_ = true;
+    }
     pc_stored_ = true;
   }
   // Bounds check of an access of n bytes at guest address rax; leaves through data_abort.
@@ -139,6 +146,7 @@ class Emitter {
   std::vector<bool> fused_;    // CondHolds temps emitted inside their ExitCond
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
+  bool pc_high_stored_ = false;
   struct Abort {
     Label label;
     bool write;
