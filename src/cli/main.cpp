@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   // Which options take a separate value comes from the `run` command's own definitions.
   std::set<std::string> takes_value;
   for (const CLI::Option* o : app.get_subcommand("run")->get_options()) {
-    if (o->get_type_size() == 0) continue;  // a flag
+    if (o->get_expected_min() == 0) continue;  // a flag takes no value
     for (const auto& n : o->get_lnames()) takes_value.insert("--" + n);
     for (const auto& n : o->get_snames()) takes_value.insert("-" + n);
   }

@@ -49,6 +49,10 @@ done
 out=$(FOO=old HOME=/h "$xvm" run -E FOO=bar -U HOME --argv0 myname "$work/env")
 check "-E/-U/--argv0: got '$out'" [ "$out" = "argv0=myname FOO=bar HOME=(unset)" ]
 
+# Flags and valued options before "--" (the form xvm uses when it re-executes itself).
+out=$(FOO=x "$xvm" run --stats --strace -E HOME=/h --argv0 myname -- "$work/env" 2>/dev/null)
+check "flags, options and -- before PROGRAM: got '$out'" [ "$out" = "argv0=myname FOO=x HOME=(set)" ]
+
 err=$("$xvm" run "$work/udf" 2>&1 >/dev/null)
 check "undefined instruction message: '$err'" grep -q "A64 instruction 0x00000000 at 0x" <<<"$err"
 
