@@ -13,8 +13,9 @@ using arm64::Cpu;
 using arm64::Stop;
 using arm64::StopKind;
 
-// Executes an encoding that matches no line of the decode table.
-void unimplemented(Cpu& cpu, uint32_t insn) {
+}  // namespace
+
+void unimplemented_op(Cpu& cpu, uint32_t insn) {
   Stop s;
   s.kind = StopKind::Undefined;
   s.unimplemented = true;
@@ -22,15 +23,12 @@ void unimplemented(Cpu& cpu, uint32_t insn) {
   arm64::raise_stop(cpu, s);
 }
 
-// Fetch from a non-executable or unmapped page, found when the block was decoded.
-void insn_abort(Cpu& cpu, uint32_t) {
+void insn_abort_op(Cpu& cpu, uint32_t) {
   Stop s;
   s.kind = StopKind::InsnAbort;
   s.addr = cpu.pc;
   arm64::raise_stop(cpu, s);
 }
-
-}  // namespace
 
 Interpreter::Interpreter(const CodeSource& code) : code_(code), fast_(1u << kFastBits, nullptr) {
   memory::install_host_fault_handler();
@@ -52,12 +50,12 @@ Interpreter::Block* Interpreter::translate(uint64_t pc) {
   do {
     uint32_t insn = 0;
     if (!code_.fetch(a, &insn)) {
-      if (a == pc) b->ops.push_back({&insn_abort, 0}), b->ends = true;
+      if (a == pc) b->ops.push_back({&insn_abort_op, 0}), b->ends = true;
       break;  // the fault belongs to a later block
     }
     const arm64::DecodeEntry* e = arm64::decode(insn);
     if (!e) {
-      b->ops.push_back({&unimplemented, insn});
+      b->ops.push_back({&unimplemented_op, insn});
       b->ends = true;
       break;
     }
@@ -143,10 +141,10 @@ Stop Interpreter::step(Cpu& cpu) {
   if (how == 0) {
     uint32_t insn = 0;
     if (!code_.fetch(cpu.pc, &insn)) {
-      insn_abort(cpu, 0);
+      insn_abort_op(cpu, 0);
     }
     const arm64::DecodeEntry* e = arm64::decode(insn);
-    if (!e) unimplemented(cpu, insn);
+    if (!e) unimplemented_op(cpu, insn);
     e->handler(cpu, insn);
     if (!(e->flags & arm64::kEnds)) cpu.pc += 4;
     ++cpu.icount;

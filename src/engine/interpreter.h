@@ -69,6 +69,11 @@ class Interpreter {
   EngineStats stats_;
 };
 
+// Pseudo-handlers every engine places in a block: an encoding that no table line matches
+// (unimplemented), and a fetch from a page that is not executable (instruction abort).
+void unimplemented_op(arm64::Cpu& cpu, uint32_t insn);
+void insn_abort_op(arm64::Cpu& cpu, uint32_t insn);
+
 // Prints (once per address) why an instruction is undefined, as the issue asks:
 // "xvm: unimplemented A64 instruction 0x4e284800 at 0x4012a0".
 void report_undefined(const arm64::Stop& stop, uint64_t pc);

@@ -28,23 +28,6 @@ uint64_t now_ns() {
   return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
 }
 
-// The same two pseudo-handlers as the interpreter's (interpreter.cpp): an encoding no table
-// line matches, and a fetch from a page that is not executable.
-void unimplemented(Cpu& cpu, uint32_t insn) {
-  Stop s;
-  s.kind = StopKind::Undefined;
-  s.unimplemented = true;
-  s.insn = insn;
-  arm64::raise_stop(cpu, s);
-}
-
-void insn_abort(Cpu& cpu, uint32_t) {
-  Stop s;
-  s.kind = StopKind::InsnAbort;
-  s.addr = cpu.pc;
-  arm64::raise_stop(cpu, s);
-}
-
 // Called from translated code for an access outside the arena.
 void jit_data_abort(void* cpu, uint64_t addr, uint64_t write) {
   Stop s;
@@ -160,12 +143,12 @@ Tiered::Block* Tiered::decode_block(uint64_t pc) {
   do {
     uint32_t insn = 0;
     if (!code_.fetch(a, &insn)) {
-      if (a == pc) b->ops.push_back({&insn_abort, 0}), b->ends = true;
+      if (a == pc) b->ops.push_back({&insn_abort_op, 0}), b->ends = true;
       break;
     }
     const arm64::DecodeEntry* e = arm64::decode(insn);
     if (!e) {
-      b->ops.push_back({&unimplemented, insn});
+      b->ops.push_back({&unimplemented_op, insn});
       b->ends = true;
       break;
     }
