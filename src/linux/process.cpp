@@ -21,6 +21,7 @@
 #include "arch/arm64/features.h"
 #include "linux/elf_loader.h"
 #include "linux/initial_stack.h"
+#include "linux/safe_syscall.h"
 #include "linux/signals.h"
 #include "linux/syscalls/syscalls.h"
 
@@ -403,6 +404,12 @@ void Process::handle_syscall(Thread& t) {
   SyscallArgs a{{cpu_.x[0], cpu_.x[1], cpu_.x[2], cpu_.x[3], cpu_.x[4], cpu_.x[5]}};
   const int64_t r = dispatch_syscall(*this, nr, a);
   if (r == kNoReturn) return;  // rt_sigreturn, rt_sigsuspend set the state themselves
+  if (r == kRestartSyscall) {
+    // A signal came before the blocking host syscall started: deliver it, then execute the
+    // SVC again (as if the signal had arrived just before it). x0 still holds argument 0.
+    cpu_.pc -= 4;
+    return;
+  }
   if (r == -EINTR && (pending_signals & ~sigmask)) {
     // Interrupted by a signal the guest handles: restart the SVC after the handler when the
     // handler was installed with SA_RESTART (Linux -ERESTARTSYS), else report EINTR.

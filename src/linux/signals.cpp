@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "linux/process.h"
+#include "linux/safe_syscall.h"
 #include "linux/thread.h"
 #include "linux/syscalls/syscalls.h"
 
@@ -46,7 +47,10 @@ void on_host_signal(int sig, siginfo_t* info, void* uctx) {
   // Keep the signal blocked on the host until the guest has taken it: further instances of a
   // real-time signal then stay queued in the kernel (one delivery each) instead of merging
   // here. Delivery, or consuming it otherwise, re-applies the guest's mask.
-  static_cast<ucontext_t*>(uctx)->uc_sigmask.__val[0] |= bit_of(sig);
+  auto* uc = static_cast<ucontext_t*>(uctx);
+  uc->uc_sigmask.__val[0] |= bit_of(sig);
+  // Interrupted just before a blocking syscall: make it return "restart" instead of sleeping.
+  safe_syscall_fixup(reinterpret_cast<unsigned long long*>(&uc->uc_mcontext.gregs[REG_RIP]));
 }
 
 // x86-64 rt_sigaction requires SA_RESTORER: the return path of a handler. These are the bytes

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "linux/process.h"
+#include "linux/safe_syscall.h"
 #include "linux/syscalls/syscalls.h"
 #include "memory/arena.h"
 
@@ -15,6 +16,15 @@ namespace xvm::linux_user {
 
 // Host libc result (-1 + errno) → Linux syscall result (-errno).
 inline int64_t host_result(long r) { return r < 0 ? -int64_t{errno} : r; }
+
+// A host syscall that may block, interruptible by guest signals without a lost wake-up
+// (linux/safe_syscall.h). Returns -errno on failure, or kRestartSyscall.
+template <class... Args>
+int64_t blocking(Process& p, long nr, Args... args) {
+  static_assert(sizeof...(Args) <= 6);
+  long v[6] = {(long)args...};
+  return xvm_safe_syscall(&p.cpu().pending, nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+}
 
 // Host pointer for a guest buffer, or nullptr when [addr, addr+len) is not accessible.
 inline uint8_t* guest_buf(Process& p, uint64_t addr, uint64_t len, int prot) {

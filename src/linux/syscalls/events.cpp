@@ -41,12 +41,13 @@ int64_t epoll_wait_common(Process& p, int fd, uint64_t events, int max, const ti
   if (mask_addr && !read_guest(p, mask_addr, &mask)) return -EFAULT;
   mask = host_sigset(mask);
   std::vector<epoll_event> host(static_cast<size_t>(max));
-  long r;
+  int64_t r;
   if (use_ts)
-    r = syscall(SYS_epoll_pwait2, fd, host.data(), max, ts, mask_addr ? &mask : nullptr, 8);
+    r = blocking(p, SYS_epoll_pwait2, fd, host.data(), max, ts, mask_addr ? &mask : nullptr, 8);
   else
-    r = syscall(SYS_epoll_pwait, fd, host.data(), max, timeout_ms, mask_addr ? &mask : nullptr, 8);
-  if (r < 0) return -errno;
+    r = blocking(p, SYS_epoll_pwait, fd, host.data(), max, timeout_ms, mask_addr ? &mask : nullptr,
+                 8);
+  if (r < 0) return r;
   std::vector<GuestEpollEvent> out(static_cast<size_t>(r));
   for (long i = 0; i < r; ++i) out[i] = GuestEpollEvent{host[i].events, 0, host[i].data.u64};
   if (r && !p.arena().write(events, out.data(), out.size() * sizeof(GuestEpollEvent))) return -EFAULT;

@@ -53,37 +53,37 @@ int64_t sys_close(Process&, const SyscallArgs& a) { return host_result(close(int
 int64_t sys_read(Process& p, const SyscallArgs& a) {
   uint8_t* buf = guest_out(p, a.a[1], a.a[2]);
   if (!buf) return -EFAULT;
-  return host_result(read(int(a.a[0]), buf, a.a[2]));
+  return blocking(p, SYS_read, int(a.a[0]), buf, a.a[2]);
 }
 
 int64_t sys_write(Process& p, const SyscallArgs& a) {
   const uint8_t* buf = guest_in(p, a.a[1], a.a[2]);
   if (!buf) return -EFAULT;
-  return host_result(write(int(a.a[0]), buf, a.a[2]));
+  return blocking(p, SYS_write, int(a.a[0]), buf, a.a[2]);
 }
 
 int64_t sys_pread64(Process& p, const SyscallArgs& a) {
   uint8_t* buf = guest_out(p, a.a[1], a.a[2]);
   if (!buf) return -EFAULT;
-  return host_result(pread(int(a.a[0]), buf, a.a[2], off_t(a.a[3])));
+  return blocking(p, SYS_pread64, int(a.a[0]), buf, a.a[2], a.a[3]);
 }
 
 int64_t sys_pwrite64(Process& p, const SyscallArgs& a) {
   const uint8_t* buf = guest_in(p, a.a[1], a.a[2]);
   if (!buf) return -EFAULT;
-  return host_result(pwrite(int(a.a[0]), buf, a.a[2], off_t(a.a[3])));
+  return blocking(p, SYS_pwrite64, int(a.a[0]), buf, a.a[2], a.a[3]);
 }
 
 int64_t sys_readv(Process& p, const SyscallArgs& a) {
   auto v = guest_iovecs(p, a.a[1], a.a[2], memory::kWrite);
   if (!v) return a.a[2] > IOV_MAX ? -EINVAL : -EFAULT;
-  return host_result(readv(int(a.a[0]), v->data(), int(v->size())));
+  return blocking(p, SYS_readv, int(a.a[0]), v->data(), v->size());
 }
 
 int64_t sys_writev(Process& p, const SyscallArgs& a) {
   auto v = guest_iovecs(p, a.a[1], a.a[2], memory::kRead);
   if (!v) return a.a[2] > IOV_MAX ? -EINVAL : -EFAULT;
-  return host_result(writev(int(a.a[0]), v->data(), int(v->size())));
+  return blocking(p, SYS_writev, int(a.a[0]), v->data(), v->size());
 }
 
 int64_t sys_lseek(Process&, const SyscallArgs& a) {
@@ -110,7 +110,7 @@ int64_t sys_fcntl(Process& p, const SyscallArgs& a) {
       // struct flock has the same 32-byte layout on both 64-bit ABIs.
       uint8_t* fl = guest_buf(p, a.a[2], sizeof(struct flock), memory::kRead | memory::kWrite);
       if (!fl) return -EFAULT;
-      return host_result(fcntl(fd, cmd, reinterpret_cast<struct flock*>(fl)));
+      return blocking(p, SYS_fcntl, fd, cmd, fl);  // F_SETLKW may wait
     }
     case F_DUPFD: case F_DUPFD_CLOEXEC: case F_GETFD: case F_SETFD: case F_GETOWN:
     case F_SETOWN: case F_GETSIG: case F_SETSIG: case F_SETPIPE_SZ: case F_GETPIPE_SZ:
@@ -153,8 +153,8 @@ int64_t sys_pipe2(Process& p, const SyscallArgs& a) {
   return 0;
 }
 
-int64_t sys_flock(Process&, const SyscallArgs& a) {
-  return host_result(flock(int(a.a[0]), int(a.a[1])));
+int64_t sys_flock(Process& p, const SyscallArgs& a) {
+  return blocking(p, SYS_flock, int(a.a[0]), int(a.a[1]));
 }
 
 int64_t sys_mknodat(Process& p, const SyscallArgs& a) {
@@ -325,9 +325,9 @@ int64_t sys_ppoll(Process& p, const SyscallArgs& a) {
   if (a.a[3] && !read_guest(p, a.a[3], &mask)) return -EFAULT;
   // Signal numbers (and so sigset bits) are the same on both ABIs; fault signals stay open.
   mask &= ~((uint64_t{1} << (SIGSEGV - 1)) | (uint64_t{1} << (SIGBUS - 1)));
-  const long r = syscall(SYS_ppoll, fds, n, a.a[2] ? &ts : nullptr, a.a[3] ? &mask : nullptr, 8);
+  const int64_t r = blocking(p, SYS_ppoll, fds, n, a.a[2] ? &ts : nullptr, a.a[3] ? &mask : nullptr, 8);
   if (r >= 0 && a.a[2]) write_guest(p, a.a[2], ts);
-  return host_result(r);
+  return r;
 }
 
 int64_t sys_pselect6(Process& p, const SyscallArgs& a) {
@@ -344,10 +344,10 @@ int64_t sys_pselect6(Process& p, const SyscallArgs& a) {
   }
   timespec ts;
   if (a.a[4] && !read_guest(p, a.a[4], &ts)) return -EFAULT;
-  const long r = syscall(SYS_pselect6, n, sets[0], sets[1], sets[2], a.a[4] ? &ts : nullptr,
-                         nullptr);
+  const int64_t r = blocking(p, SYS_pselect6, n, sets[0], sets[1], sets[2], a.a[4] ? &ts : nullptr,
+                             nullptr);
   if (r >= 0 && a.a[4]) write_guest(p, a.a[4], ts);
-  return host_result(r);
+  return r;
 }
 
 }  // namespace xvm::linux_user

@@ -25,14 +25,18 @@ const uint8_t* sockaddr_in_arg(Process& p, uint64_t addr, uint64_t len) {
 // runs `call(host_addr, &len)`, writes back the bytes and the length.
 template <class Call>
 int64_t with_sockaddr_out(Process& p, uint64_t addr, uint64_t len_addr, Call call) {
-  if (!addr) return host_result(call(nullptr, nullptr));
+  if (!addr) {
+    const long r = call(nullptr, nullptr);
+    return r == -1 ? -errno : r;
+  }
   uint32_t len;
   if (!read_guest(p, len_addr, &len)) return -EFAULT;
   if (int32_t(len) < 0) return -EINVAL;
   sockaddr_storage ss{};
   socklen_t hl = sizeof ss;
-  const long r = call(reinterpret_cast<sockaddr*>(&ss), &hl);
-  if (r < 0) return -errno;
+  long r = call(reinterpret_cast<sockaddr*>(&ss), &hl);
+  if (r == kRestartSyscall) return r;
+  if (r < 0) return r == -1 ? -errno : r;
   if (!p.arena().write(addr, &ss, std::min<uint64_t>(len, hl)) || !write_guest(p, len_addr, uint32_t(hl)))
     return -EFAULT;
   return r;
@@ -104,7 +108,7 @@ int64_t sys_bind(Process& p, const SyscallArgs& a) {
 int64_t sys_connect(Process& p, const SyscallArgs& a) {
   const uint8_t* sa = sockaddr_in_arg(p, a.a[1], a.a[2]);
   if (!sa) return a.a[2] > kMaxSockaddr ? -EINVAL : -EFAULT;
-  return host_result(connect(int(a.a[0]), reinterpret_cast<const sockaddr*>(sa), socklen_t(a.a[2])));
+  return blocking(p, SYS_connect, int(a.a[0]), sa, a.a[2]);
 }
 
 int64_t sys_listen(Process&, const SyscallArgs& a) {
@@ -119,7 +123,7 @@ int64_t sys_accept(Process& p, const SyscallArgs& a) {
 
 int64_t sys_accept4(Process& p, const SyscallArgs& a) {
   return with_sockaddr_out(p, a.a[1], a.a[2], [&](sockaddr* sa, socklen_t* len) {
-    return accept4(int(a.a[0]), sa, len, int(a.a[3]));
+    return blocking(p, SYS_accept4, int(a.a[0]), sa, len, int(a.a[3]));
   });
 }
 
@@ -143,15 +147,14 @@ int64_t sys_sendto(Process& p, const SyscallArgs& a) {
     sa = sockaddr_in_arg(p, a.a[4], a.a[5]);
     if (!sa) return -EFAULT;
   }
-  return host_result(sendto(int(a.a[0]), buf, a.a[2], int(a.a[3]),
-                            reinterpret_cast<const sockaddr*>(sa), socklen_t(a.a[5])));
+  return blocking(p, SYS_sendto, int(a.a[0]), buf, a.a[2], int(a.a[3]), sa, a.a[5]);
 }
 
 int64_t sys_recvfrom(Process& p, const SyscallArgs& a) {
   uint8_t* buf = guest_out(p, a.a[1], a.a[2]);
   if (!buf) return -EFAULT;
   return with_sockaddr_out(p, a.a[4], a.a[5], [&](sockaddr* sa, socklen_t* len) {
-    return recvfrom(int(a.a[0]), buf, a.a[2], int(a.a[3]), sa, len);
+    return blocking(p, SYS_recvfrom, int(a.a[0]), buf, a.a[2], int(a.a[3]), sa, len);
   });
 }
 
@@ -183,7 +186,7 @@ int64_t sys_sendmsg(Process& p, const SyscallArgs& a) {
   msghdr h;
   std::vector<iovec> iov;
   if (!host_msghdr(p, g, false, &h, &iov)) return -EFAULT;
-  return host_result(sendmsg(int(a.a[0]), &h, int(a.a[2])));
+  return blocking(p, SYS_sendmsg, int(a.a[0]), &h, int(a.a[2]));
 }
 
 int64_t sys_recvmsg(Process& p, const SyscallArgs& a) {
@@ -192,8 +195,8 @@ int64_t sys_recvmsg(Process& p, const SyscallArgs& a) {
   msghdr h;
   std::vector<iovec> iov;
   if (!host_msghdr(p, g, true, &h, &iov)) return -EFAULT;
-  const ssize_t r = recvmsg(int(a.a[0]), &h, int(a.a[2]));
-  if (r < 0) return -errno;
+  const int64_t r = blocking(p, SYS_recvmsg, int(a.a[0]), &h, int(a.a[2]));
+  if (r < 0) return r;
   // The value-result fields: name length, control length, flags.
   g.namelen = h.msg_namelen;
   g.controllen = h.msg_controllen;

@@ -214,8 +214,7 @@ int64_t sys_futex(Process& p, const SyscallArgs& a) {
     if (!uaddr2) return -EFAULT;
   }
   const uint64_t arg4 = has_timeout ? reinterpret_cast<uint64_t>(&ts) : a.a[3];
-  return host_result(
-      syscall(SYS_futex, uaddr, int(a.a[1]), uint32_t(a.a[2]), arg4, uaddr2, uint32_t(a.a[5])));
+  return blocking(p, SYS_futex, uaddr, int(a.a[1]), uint32_t(a.a[2]), arg4, uaddr2, uint32_t(a.a[5]));
 }
 
 int64_t sys_kill(Process&, const SyscallArgs& a) {
@@ -235,12 +234,12 @@ int64_t sys_wait4(Process& p, const SyscallArgs& a) {
   struct rusage ru;
   if (a.a[1] && !guest_out(p, a.a[1], sizeof status)) return -EFAULT;
   if (a.a[3] && !guest_out(p, a.a[3], sizeof ru)) return -EFAULT;
-  const pid_t r = wait4(pid_t(a.a[0]), &status, int(a.a[2]), a.a[3] ? &ru : nullptr);
+  const int64_t r = blocking(p, SYS_wait4, pid_t(a.a[0]), &status, int(a.a[2]), a.a[3] ? &ru : nullptr);
   if (r > 0) {
     if (a.a[1]) write_guest(p, a.a[1], status);
     if (a.a[3]) write_guest(p, a.a[3], ru);
   }
-  return host_result(r);
+  return r;
 }
 
 int64_t sys_waitid(Process& p, const SyscallArgs& a) {
@@ -248,13 +247,13 @@ int64_t sys_waitid(Process& p, const SyscallArgs& a) {
   struct rusage ru;
   if (a.a[2] && !guest_out(p, a.a[2], sizeof si)) return -EFAULT;
   if (a.a[4] && !guest_out(p, a.a[4], sizeof ru)) return -EFAULT;
-  const long r = syscall(SYS_waitid, int(a.a[0]), id_t(a.a[1]), &si, int(a.a[3]),
-                         a.a[4] ? &ru : nullptr);
+  const int64_t r = blocking(p, SYS_waitid, int(a.a[0]), id_t(a.a[1]), &si, int(a.a[3]),
+                             a.a[4] ? &ru : nullptr);
   if (r == 0) {
     if (a.a[2]) write_guest(p, a.a[2], si);
     if (a.a[4]) write_guest(p, a.a[4], ru);
   }
-  return host_result(r);
+  return r;
 }
 
 }  // namespace xvm::linux_user

@@ -37,17 +37,18 @@ int64_t sys_gettimeofday(Process& p, const SyscallArgs& a) {
 int64_t sys_nanosleep(Process& p, const SyscallArgs& a) {
   timespec req, rem{};
   if (!read_guest(p, a.a[0], &req)) return -EFAULT;
-  const int r = nanosleep(&req, &rem);
-  if (r != 0 && errno == EINTR && a.a[1]) write_guest(p, a.a[1], rem);
-  return host_result(r);
+  const int64_t r = blocking(p, SYS_nanosleep, &req, &rem);
+  if (r == -EINTR && a.a[1]) write_guest(p, a.a[1], rem);
+  return r;
 }
 
 int64_t sys_clock_nanosleep(Process& p, const SyscallArgs& a) {
   timespec req, rem{};
   if (!read_guest(p, a.a[2], &req)) return -EFAULT;
-  const int r = clock_nanosleep(clockid_t(a.a[0]), int(a.a[1]), &req, &rem);
-  if (r == EINTR && a.a[3] && !(a.a[1] & TIMER_ABSTIME)) write_guest(p, a.a[3], rem);
-  return -r;
+  const int64_t r =
+      blocking(p, SYS_clock_nanosleep, clockid_t(a.a[0]), int(a.a[1]), &req, &rem);
+  if (r == -EINTR && a.a[3] && !(a.a[1] & TIMER_ABSTIME)) write_guest(p, a.a[3], rem);
+  return r;
 }
 
 int64_t sys_getitimer(Process& p, const SyscallArgs& a) {
