@@ -64,7 +64,7 @@ function(xvm_add_guest_program name)
                ${bin} ${native})
     endif()
     # Generous timeout: the interpreter is much slower than qemu's JIT.
-    set_tests_properties(${test} PROPERTIES LABELS guest TIMEOUT 600
+    set_tests_properties(${test} PROPERTIES LABELS guest TIMEOUT 180
                          SKIP_RETURN_CODE ${XVM_GUEST_SKIP_CODE})
   endforeach()
 endfunction()
