@@ -42,30 +42,38 @@ void Interpreter::flush() {
   ++stats_.code_flushes;
 }
 
-Interpreter::Block* Interpreter::translate(uint64_t pc) {
-  auto b = std::make_unique<Block>();
-  b->pc = pc;
-  b->ends = false;
+DecodedBlock decode_block(const CodeSource& code, uint64_t pc) {
+  DecodedBlock b;
   uint64_t a = pc;
   do {
     uint32_t insn = 0;
-    if (!code_.fetch(a, &insn)) {
-      if (a == pc) b->ops.push_back({&insn_abort_op, 0}), b->ends = true;
-      break;  // the fault belongs to a later block
+    if (!code.fetch(a, &insn)) {
+      if (a == pc) b.ops.push_back({&insn_abort_op, 0}), b.ends = true;
+      break;  // a fault later in the block belongs to the next block
     }
     const arm64::DecodeEntry* e = arm64::decode(insn);
     if (!e) {
-      b->ops.push_back({&unimplemented_op, insn});
-      b->ends = true;
+      b.ops.push_back({&unimplemented_op, insn});
+      b.ends = true;
       break;
     }
-    b->ops.push_back({e->handler, insn});
+    b.ops.push_back({e->handler, insn});
+    ++b.table_ops;
     a += 4;
     if (e->flags & arm64::kEnds) {
-      b->ends = true;
+      b.ends = true;
       break;
     }
-  } while (b->ops.size() < kMaxBlock && (a & 0xfff) != 0);
+  } while (b.ops.size() < kMaxBlockInsns && (a & 0xfff) != 0);
+  return b;
+}
+
+Interpreter::Block* Interpreter::translate(uint64_t pc) {
+  DecodedBlock d = decode_block(code_, pc);
+  auto b = std::make_unique<Block>();
+  b->pc = pc;
+  b->ends = d.ends;
+  b->ops = std::move(d.ops);
   b->count = static_cast<uint32_t>(b->ops.size());
   ++stats_.blocks_decoded;
   stats_.insns_decoded += b->count;

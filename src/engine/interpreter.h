@@ -2,7 +2,7 @@
 //
 // Each guest instruction is decoded once (through the a64.inc table) into a block of
 // {handler, encoding} pairs; hot code then costs one indirect call per instruction. Blocks end
-// at a branch/exception instruction, after kMaxBlock instructions, or at a page boundary, so a
+// at a branch/exception instruction, after kMaxBlockInsns instructions, or at a page boundary, so a
 // page's code can be dropped without looking inside blocks.
 #pragma once
 #include <cstdint>
@@ -25,6 +25,12 @@ class CodeSource {
   virtual void broadcast_code_change() const {}
 };
 
+// One decoded guest instruction: the handler that executes it and its encoding.
+struct DecodedOp {
+  arm64::Handler fn;
+  uint32_t insn;
+};
+
 struct EngineStats {
   uint64_t blocks_decoded = 0;
   uint64_t insns_decoded = 0;
@@ -45,10 +51,7 @@ class Interpreter {
 
   const EngineStats& stats() const { return stats_; }
 
-  struct Op {
-    arm64::Handler fn;
-    uint32_t insn;
-  };
+  using Op = DecodedOp;
   struct Block {
     uint64_t pc;
     uint32_t count;
@@ -60,7 +63,6 @@ class Interpreter {
   Block* lookup(uint64_t pc);
   Block* translate(uint64_t pc);
 
-  static constexpr uint32_t kMaxBlock = 64;
   static constexpr uint32_t kFastBits = 14;
 
   const CodeSource& code_;
@@ -68,6 +70,17 @@ class Interpreter {
   std::vector<Block*> fast_;  // direct-mapped front of blocks_, indexed by (pc >> 2)
   EngineStats stats_;
 };
+
+// The block decoder every engine uses: decodes guest code from `pc` up to and including a
+// kEnds instruction, kMaxBlockInsns instructions or the end of the page. A fetch fault at `pc`
+// or an encoding no table line matches becomes a trailing pseudo-op.
+constexpr uint32_t kMaxBlockInsns = 64;
+struct DecodedBlock {
+  std::vector<DecodedOp> ops;
+  uint32_t table_ops = 0;  // leading ops that have a decode-table entry (not a pseudo-op)
+  bool ends = false;       // the last op sets pc itself (kEnds or a pseudo-op)
+};
+DecodedBlock decode_block(const CodeSource& code, uint64_t pc);
 
 // Pseudo-handlers every engine places in a block: an encoding that no table line matches
 // (unimplemented), and a fetch from a page that is not executable (instruction abort).

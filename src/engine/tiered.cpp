@@ -19,7 +19,6 @@ using arm64::Cpu;
 using arm64::Stop;
 using arm64::StopKind;
 
-constexpr uint32_t kMaxBlock = 64;
 constexpr uint32_t kFastBits = 14;
 
 uint64_t now_ns() {
@@ -136,31 +135,12 @@ void Tiered::flush() {
 }
 
 Tiered::Block* Tiered::decode_block(uint64_t pc) {
+  DecodedBlock d = engine::decode_block(code_, pc);
   auto b = std::make_unique<Block>();
   b->pc = pc;
-  uint64_t a = pc;
-  bool lifting = true;
-  do {
-    uint32_t insn = 0;
-    if (!code_.fetch(a, &insn)) {
-      if (a == pc) b->ops.push_back({&insn_abort_op, 0}), b->ends = true;
-      break;
-    }
-    const arm64::DecodeEntry* e = arm64::decode(insn);
-    if (!e) {
-      b->ops.push_back({&unimplemented_op, insn});
-      b->ends = true;
-      break;
-    }
-    b->ops.push_back({e->handler, insn});
-    if (lifting) ++b->lift_count;
-    a += 4;
-    if (e->flags & arm64::kEnds) {
-      b->ends = true;
-      break;
-    }
-  } while (b->ops.size() < kMaxBlock && (a & 0xfff) != 0);
-  (void)lifting;
+  b->ends = d.ends;
+  b->lift_count = d.table_ops;
+  b->ops = std::move(d.ops);
   b->count = static_cast<uint32_t>(b->ops.size());
   b->no_translate = b->lift_count == 0 || !impl_->stubs.enter;
   ++stats_.blocks_decoded;

@@ -58,10 +58,7 @@ class Tiered {
   const JitStats& jit_stats() const { return jit_; }
 
  private:
-  struct Op {
-    arm64::Handler fn;
-    uint32_t insn;
-  };
+  using Op = DecodedOp;
   struct Block {
     uint64_t pc = 0;
     uint32_t count = 0;
