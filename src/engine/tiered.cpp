@@ -179,7 +179,18 @@ bool Tiered::translate(Block* b, bool* flushed) {
   }
   jit::x64::Emitted out;
   std::string error;
-  auto r = jit::x64::emit_block(irb, impl_->cache, impl_->stubs, opts_.check, &out, &error);
+  // XVM_JIT_LOG=FILE (a debugging aid): each block's optimised IR and host code.
+  static std::FILE* listing = [] {
+    const char* path = getenv("XVM_JIT_LOG");
+    return path ? std::fopen(path, "w") : nullptr;
+  }();
+  if (listing)
+    std::fprintf(listing, "== block 0x%llx at host %p\n%s",
+                 static_cast<unsigned long long>(b->pc), static_cast<void*>(impl_->cache.cursor()),
+                 ir::print(irb).c_str());
+  const jit::x64::EmitOptions eo{
+      .log_stores = opts_.check, .count_insns = opts_.count_insns, .listing = listing};
+  auto r = jit::x64::emit_block(irb, impl_->cache, impl_->stubs, eo, &out, &error);
   if (r == jit::x64::EmitResult::CacheFull) {
     // Flush everything and let the block be decoded and counted again: simple, and the
     // common case (hot code) is translated again quickly.

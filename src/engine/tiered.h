@@ -24,6 +24,7 @@ struct JitOptions {
   uint32_t threshold = 50;               // executions of a block before it is translated
   size_t cache_bytes = size_t{32} << 20; // code cache bound per thread; flushed when full
   bool check = false;  // co-simulate: run each translated block on the interpreter too, compare
+  bool count_insns = false;  // keep cpu.icount exact in translated code (--stats)
 };
 
 struct JitStats {

@@ -131,13 +131,14 @@ OptStats optimize(Block& b) {
         nzcv_live = false;
         if (!live) ++st.dead_sets;
         break;
+      // A Get whose value is unused (forwarded from an earlier Set or Get) reads nothing.
       case Opcode::GetReg:
-        reg_live[i.aux] = true;
         live = used[i.dst];
+        if (live) reg_live[i.aux] = true;
         break;
       case Opcode::GetNZCV:
-        nzcv_live = true;
         live = used[i.dst];
+        if (live) nzcv_live = true;
         break;
       default:
         if (has(i.op, R) && !has(i.op, X | M)) {

@@ -95,6 +95,7 @@ std::unique_ptr<Thread> Process::new_thread() {
     engine::JitOptions jo;
     jo.threshold = opts_.engine == "jit" ? 0 : opts_.jit_threshold;
     jo.check = opts_.jit_check;
+    jo.count_insns = opts_.stats;
     if (opts_.jit_cache_size) jo.cache_bytes = opts_.jit_cache_size;
     t->tiered = std::make_unique<engine::Tiered>(*code_, jo);
   }

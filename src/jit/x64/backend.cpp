@@ -60,8 +60,9 @@ constexpr uint16_t cond_mask(unsigned cond) {
 
 class Emitter {
  public:
-  Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, bool log_stores)
-      : b_(b), a_(a), stubs_(stubs), log_stores_(log_stores), konst_(b.ntemps) {}
+  Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, const EmitOptions& opts)
+      : b_(b), a_(a), stubs_(stubs), log_stores_(opts.log_stores),
+        count_insns_(opts.count_insns), konst_(b.ntemps) {}
 
   bool run(std::string* error);
   struct Site {
@@ -83,13 +84,29 @@ class Emitter {
     return x86::gpq(uint32_t(reg_[t]));
   }
   void load(const x86::Gp& r, Temp t) {
-    if (konst_[t]) a_.mov(r.r64(), *konst_[t]);
-    else if (auto h = reg(t)) a_.mov(r.r64(), *h);
-    else a_.mov(r.r64(), slot(t));
+    if (konst_[t]) {
+      if (*konst_[t] == 0) a_.xor_(r.r32(), r.r32());
+      else a_.mov(r.r64(), *konst_[t]);
+    } else if (auto h = reg(t)) {
+      if (h->id() != r.id()) a_.mov(r.r64(), *h);
+    } else {
+      a_.mov(r.r64(), slot(t));
+    }
   }
   void save(Temp t, const x86::Gp& r) {
-    if (auto h = reg(t)) a_.mov(*h, r.r64());
-    else a_.mov(slot(t), r.r64());
+    if (auto h = reg(t)) {
+      if (h->id() != r.id()) a_.mov(*h, r.r64());
+    } else {
+      a_.mov(slot(t), r.r64());
+    }
+  }
+  // The register to compute temp t in: its own, or rax (then save() stores it to its slot).
+  x86::Gp out(Temp t) const { return reg(t).value_or(x86::rax); }
+  // Temp t in a register: its own, or loaded into `scratch`.
+  x86::Gp in(Temp t, const x86::Gp& scratch) {
+    if (auto h = reg(t); h && !konst_[t]) return *h;
+    load(scratch, t);
+    return scratch;
   }
   // Temp t as the second operand of a width-w ALU instruction: its register or stack slot (the
   // caller has handled constants).
@@ -113,6 +130,9 @@ class Emitter {
     if (pc_stored_) return;
     if (pc_high_stored_) {
       a_.mov(x86::dword_ptr(kCpu, kPc), uint32_t(pc_));
+    } else if (pc_ < 0x80000000u) {
+      a_.mov(x86::qword_ptr(kCpu, kPc), int32_t(pc_));
+      pc_high_stored_ = true;
     } else {
       a_.mov(x86::rax, pc_);
       a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
@@ -120,13 +140,14 @@ class Emitter {
     }
     pc_stored_ = true;
   }
-  // Bounds check of an access of n bytes at guest address rax; leaves through data_abort.
-  void check(unsigned n, bool write) {
+  // Bounds check of an access of n bytes at the guest address in `addr`; leaves through
+  // data_abort.
+  void check(const x86::Gp& addr, unsigned n, bool write) {
     const int32_t k = __builtin_ctz(n);
     Label fail = a_.newLabel();
-    a_.cmp(x86::rax, x86::qword_ptr(x86::rsp, 8 * k));
+    a_.cmp(addr, x86::qword_ptr(x86::rsp, 8 * k));
     a_.ja(fail);
-    aborts_.push_back({fail, write});
+    aborts_.push_back({fail, addr, write});
   }
   void binary(const Inst& i);
   void shift(const Inst& i);
@@ -140,6 +161,7 @@ class Emitter {
   x86::Assembler& a_;
   const Stubs& stubs_;
   bool log_stores_;
+  bool count_insns_;
   std::vector<std::optional<uint64_t>> konst_;
   std::vector<int8_t> reg_;  // host register id of each temp, -1 = stack slot
   std::vector<int32_t> def_;   // index of the instruction defining each temp
@@ -149,6 +171,7 @@ class Emitter {
   bool pc_high_stored_ = false;
   struct Abort {
     Label label;
+    x86::Gp addr;
     bool write;
   };
   std::vector<Abort> aborts_;
@@ -156,87 +179,109 @@ class Emitter {
 
 void Emitter::binary(const Inst& i) {
   const unsigned w = i.width;
-  const x86::Gp ax = R(w, x86::rax);
   const bool invert = i.op == Opcode::AndNot || i.op == Opcode::OrNot || i.op == Opcode::XorNot;
-  load(x86::rax, i.a[0]);
+  const bool commutes = i.op != Opcode::Sub && !invert;
+  Temp a0 = i.a[0], a1 = i.a[1];
+  x86::Gp d = out(i.dst);
+  // d may be the register of an operand whose range ends here: keep the second operand out
+  // of it (swap when the operation commutes, else compute in rax).
+  const auto in_d = [&](Temp t) { return !konst_[t] && reg(t) && reg(t)->id() == d.id(); };
+  if (in_d(a1) && a0 != a1) {
+    if (commutes) std::swap(a0, a1);
+    else d = x86::rax;
+  }
+  // Add of a register and a small constant: one LEA (also the 32-bit form, whose result is
+  // the low half zero-extended).
+  if (i.op == Opcode::Add && !konst_[a0] && reg(a0)) {
+    if (auto k = imm32(a1, 64)) {
+      a_.lea(R(w, d), x86::ptr(*reg(a0), *k));
+      save(i.dst, d);
+      return;
+    }
+  }
   // The second operand: an immediate, a host register, or the temp's stack slot; the inverted
   // forms compute ~b in rcx first (with a constant b, the NOT is folded here).
   Operand b;
   if (invert) {
-    if (konst_[i.a[1]]) {
-      a_.mov(x86::rcx, ~*konst_[i.a[1]]);
+    if (konst_[a1]) {
+      a_.mov(x86::rcx, ~*konst_[a1]);
     } else {
-      load(x86::rcx, i.a[1]);
+      load(x86::rcx, a1);
       a_.not_(x86::rcx);
     }
     b = R(w, x86::rcx);
-  } else if (auto k = imm32(i.a[1], w)) {
+  } else if (auto k = imm32(a1, w)) {
     b = Imm(*k);
-  } else if (konst_[i.a[1]]) {
-    a_.mov(x86::rcx, *konst_[i.a[1]]);
+  } else if (konst_[a1]) {
+    a_.mov(x86::rcx, *konst_[a1]);
     b = R(w, x86::rcx);
-  } else if (reg(i.a[1])) {
-    b = reg_operand(i.a[1], w);
+  } else if (reg(a1)) {
+    b = reg_operand(a1, w);
   } else {
-    b = mem_operand(i.a[1], w);
+    b = mem_operand(a1, w);
   }
+  load(d, a0);
+  const x86::Gp dw = R(w, d);
   switch (i.op) {
-    case Opcode::Add: a_.emit(x86::Inst::kIdAdd, ax, b); break;
-    case Opcode::Sub: a_.emit(x86::Inst::kIdSub, ax, b); break;
-    case Opcode::And: case Opcode::AndNot: a_.emit(x86::Inst::kIdAnd, ax, b); break;
-    case Opcode::Or: case Opcode::OrNot: a_.emit(x86::Inst::kIdOr, ax, b); break;
-    case Opcode::Xor: case Opcode::XorNot: a_.emit(x86::Inst::kIdXor, ax, b); break;
+    case Opcode::Add: a_.emit(x86::Inst::kIdAdd, dw, b); break;
+    case Opcode::Sub: a_.emit(x86::Inst::kIdSub, dw, b); break;
+    case Opcode::And: case Opcode::AndNot: a_.emit(x86::Inst::kIdAnd, dw, b); break;
+    case Opcode::Or: case Opcode::OrNot: a_.emit(x86::Inst::kIdOr, dw, b); break;
+    case Opcode::Xor: case Opcode::XorNot: a_.emit(x86::Inst::kIdXor, dw, b); break;
     case Opcode::Mul:
-      if (b.isImm()) a_.emit(x86::Inst::kIdImul, ax, ax, b);
-      else a_.emit(x86::Inst::kIdImul, ax, b);
+      if (b.isImm()) a_.emit(x86::Inst::kIdImul, dw, dw, b);
+      else a_.emit(x86::Inst::kIdImul, dw, b);
       break;
     default: break;
   }
-  save(i.dst, x86::rax);
+  // A 32-bit operation on a register left the upper half zero; load() copied 64 bits, so a
+  // 32-bit op already zero-extends (x86 writes of 32-bit registers clear bits 63..32).
+  save(i.dst, d);
 }
 
 void Emitter::shift(const Inst& i) {
   const unsigned w = i.width;
-  const x86::Gp ax = R(w, x86::rax);
-  load(x86::rax, i.a[0]);
+  // The count goes to cl first: the destination may be the count's register.
+  if (!konst_[i.a[1]]) load(x86::rcx, i.a[1]);
+  const x86::Gp d = out(i.dst);
+  const x86::Gp dw = R(w, d);
+  load(d, i.a[0]);
   if (konst_[i.a[1]]) {
     const uint32_t n = uint32_t(*konst_[i.a[1]] & (w - 1));
     switch (i.op) {
-      case Opcode::Lsl: a_.shl(ax, n); break;
-      case Opcode::Lsr: a_.shr(ax, n); break;
-      case Opcode::Asr: a_.sar(ax, n); break;
-      default: a_.ror(ax, n); break;
+      case Opcode::Lsl: a_.shl(dw, n); break;
+      case Opcode::Lsr: a_.shr(dw, n); break;
+      case Opcode::Asr: a_.sar(dw, n); break;
+      default: a_.ror(dw, n); break;
     }
+    if (w == 32 && n == 0) a_.mov(dw, dw);
   } else {
     // x86 masks a CL count to 5 or 6 bits, which is Arm's "amount MOD datasize".
-    load(x86::rcx, i.a[1]);
     switch (i.op) {
-      case Opcode::Lsl: a_.shl(ax, x86::cl); break;
-      case Opcode::Lsr: a_.shr(ax, x86::cl); break;
-      case Opcode::Asr: a_.sar(ax, x86::cl); break;
-      default: a_.ror(ax, x86::cl); break;
+      case Opcode::Lsl: a_.shl(dw, x86::cl); break;
+      case Opcode::Lsr: a_.shr(dw, x86::cl); break;
+      case Opcode::Asr: a_.sar(dw, x86::cl); break;
+      default: a_.ror(dw, x86::cl); break;
     }
+    // A 32-bit shift by zero leaves the upper half alone; make the zero-extension explicit.
+    if (w == 32) a_.mov(dw, dw);
   }
-  // A 32-bit shift by zero may leave the upper half alone; make the zero-extension explicit.
-  if (w == 32) a_.mov(x86::eax, x86::eax);
-  save(i.dst, x86::rax);
+  save(i.dst, d);
 }
 
 // Packs the host flags of the last add/sub into Arm NZCV (bits 31..28) in eax. Arm's C after a
 // subtraction is NOT borrow, the inverse of x86's CF.
 void Emitter::flags_pack(bool sub) {
-  a_.sets(x86::al);
-  a_.setz(x86::cl);
-  if (sub) a_.setnc(x86::dl);
-  else a_.setc(x86::dl);
-  a_.seto(x86::sil);
-  a_.movzx(x86::eax, x86::al);
+  a_.seto(x86::dl);
+  if (sub) a_.setnc(x86::cl);
+  else a_.setc(x86::cl);
+  a_.lahf();  // ah = SF ZF - AF - PF - CF
+  a_.movzx(x86::eax, x86::ah);
+  a_.shr(x86::eax, 6);  // N Z in bits 1..0
   a_.movzx(x86::ecx, x86::cl);
   a_.movzx(x86::edx, x86::dl);
-  a_.movzx(x86::esi, x86::sil);
   a_.lea(x86::eax, x86::ptr(x86::rcx, x86::rax, 1));
   a_.lea(x86::eax, x86::ptr(x86::rdx, x86::rax, 1));
-  a_.lea(x86::eax, x86::ptr(x86::rsi, x86::rax, 1));
   a_.shl(x86::eax, 28);
 }
 
@@ -311,14 +356,12 @@ void Emitter::emit(const Inst& i) {
     case Opcode::Const:
       konst_[i.dst] = i.imm;
       break;
-    case Opcode::GetReg:
-      if (auto h = reg(i.dst)) {
-        a_.mov(*h, x86::qword_ptr(kCpu, kX + 8 * i.aux));
-      } else {
-        a_.mov(x86::rax, x86::qword_ptr(kCpu, kX + 8 * i.aux));
-        save(i.dst, x86::rax);
-      }
+    case Opcode::GetReg: {
+      const x86::Gp d = out(i.dst);
+      a_.mov(d, x86::qword_ptr(kCpu, kX + 8 * i.aux));
+      save(i.dst, d);
       break;
+    }
     case Opcode::SetReg:
       if (auto k = imm32(i.a[0], 64)) {
         a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *k);
@@ -354,21 +397,25 @@ void Emitter::emit(const Inst& i) {
     case Opcode::UDiv: case Opcode::SDiv:
       divide(i);
       break;
-    case Opcode::ZExt:
-      load(x86::rax, i.a[0]);
-      if (i.aux == 8) a_.movzx(x86::eax, x86::al);
-      else if (i.aux == 16) a_.movzx(x86::eax, x86::ax);
-      else if (i.aux == 32 || w == 32) a_.mov(x86::eax, x86::eax);
-      save(i.dst, x86::rax);
+    case Opcode::ZExt: {
+      const x86::Gp d = out(i.dst), s = in(i.a[0], x86::rax);
+      if (i.aux == 8) a_.movzx(d.r32(), s.r8());
+      else if (i.aux == 16) a_.movzx(d.r32(), s.r16());
+      else if (i.aux == 32 || w == 32) a_.mov(d.r32(), s.r32());
+      else if (d.id() != s.id()) a_.mov(d, s);
+      save(i.dst, d);
       break;
-    case Opcode::SExt:
-      load(x86::rax, i.a[0]);
-      if (i.aux == 8) a_.movsx(x86::rax, x86::al);
-      else if (i.aux == 16) a_.movsx(x86::rax, x86::ax);
-      else if (i.aux == 32) a_.movsxd(x86::rax, x86::eax);
-      if (w == 32) a_.mov(x86::eax, x86::eax);
-      save(i.dst, x86::rax);
+    }
+    case Opcode::SExt: {
+      const x86::Gp d = out(i.dst), s = in(i.a[0], x86::rax);
+      if (i.aux == 8) a_.movsx(d, s.r8());
+      else if (i.aux == 16) a_.movsx(d, s.r16());
+      else if (i.aux == 32) a_.movsxd(d, s.r32());
+      else if (d.id() != s.id()) a_.mov(d, s);
+      if (w == 32) a_.mov(d.r32(), d.r32());
+      save(i.dst, d);
       break;
+    }
     case Opcode::Rev:
       load(x86::rax, i.a[0]);
       a_.bswap(R(w, x86::rax));
@@ -425,57 +472,71 @@ void Emitter::emit(const Inst& i) {
       a_.movzx(x86::eax, x86::al);
       save(i.dst, x86::rax);
       break;
-    case Opcode::Select:
-      load(x86::rdx, i.a[0]);
-      load(x86::rcx, i.a[1]);
-      load(x86::rax, i.a[2]);
-      a_.test(x86::rdx, x86::rdx);
-      a_.cmovnz(R(w, x86::rax), R(w, x86::rcx));
-      save(i.dst, x86::rax);
-      break;
-    case Opcode::Load: {
-      store_pc();
-      load(x86::rax, i.a[0]);
-      check(w, false);
-      const bool sx = i.aux & 1;
-      switch (w) {
-        case 1: sx ? a_.movsx(x86::rax, x86::byte_ptr(kMem, x86::rax)) : a_.movzx(x86::eax, x86::byte_ptr(kMem, x86::rax)); break;
-        case 2: sx ? a_.movsx(x86::rax, x86::word_ptr(kMem, x86::rax)) : a_.movzx(x86::eax, x86::word_ptr(kMem, x86::rax)); break;
-        case 4: sx ? a_.movsxd(x86::rax, x86::dword_ptr(kMem, x86::rax)) : a_.mov(x86::eax, x86::dword_ptr(kMem, x86::rax)); break;
-        default: a_.mov(x86::rax, x86::qword_ptr(kMem, x86::rax)); break;
+    case Opcode::Select: {
+      // d = a2, then d = a1 if a0 != 0. Neither a0 nor a1 may sit in d when a2 is loaded
+      // into it (d may be the register of an operand whose range ends here).
+      x86::Gp d = out(i.dst);
+      const auto in_d = [&](Temp t) { return !konst_[t] && reg(t) && reg(t)->id() == d.id(); };
+      if (in_d(i.a[1]) && i.a[1] != i.a[2]) d = x86::rax;
+      x86::Gp c = in(i.a[0], x86::rdx);
+      if (c.id() == d.id()) {
+        a_.mov(x86::rdx, c);
+        c = x86::rdx;
       }
-      save(i.dst, x86::rax);
+      const x86::Gp v = in(i.a[1], x86::rcx);
+      load(d, i.a[2]);
+      a_.test(c, c);
+      a_.cmovnz(R(w, d), R(w, v));
+      if (w == 32) a_.mov(d.r32(), d.r32());
+      save(i.dst, d);
       break;
     }
-    case Opcode::Store:
+    case Opcode::Load: {
       store_pc();
-      load(x86::rax, i.a[0]);
-      check(w, true);
+      const x86::Gp addr = in(i.a[0], x86::rax);
+      check(addr, w, false);
+      const x86::Gp d = out(i.dst);
+      const bool sx = i.aux & 1;
+      switch (w) {
+        case 1: sx ? a_.movsx(d, x86::byte_ptr(kMem, addr)) : a_.movzx(d.r32(), x86::byte_ptr(kMem, addr)); break;
+        case 2: sx ? a_.movsx(d, x86::word_ptr(kMem, addr)) : a_.movzx(d.r32(), x86::word_ptr(kMem, addr)); break;
+        case 4: sx ? a_.movsxd(d, x86::dword_ptr(kMem, addr)) : a_.mov(d.r32(), x86::dword_ptr(kMem, addr)); break;
+        default: a_.mov(d, x86::qword_ptr(kMem, addr)); break;
+      }
+      save(i.dst, d);
+      break;
+    }
+    case Opcode::Store: {
+      store_pc();
+      x86::Gp addr = in(i.a[0], x86::rax);
+      check(addr, w, true);
       if (log_stores_) {
+        a_.mov(x86::rsi, addr);
         a_.mov(x86::rdi, kCpu);
-        a_.mov(x86::rsi, x86::rax);
         a_.mov(x86::edx, w);
         a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
         a_.call(x86::rax);
-        load(x86::rax, i.a[0]);
+        addr = in(i.a[0], x86::rax);
       }
-      load(x86::rcx, i.a[1]);
+      const std::optional<int32_t> k = imm32(i.a[1], 64);
+      const x86::Gp v = k ? x86::Gp(x86::rcx) : in(i.a[1], x86::rcx);
       switch (w) {
-        case 1: a_.mov(x86::byte_ptr(kMem, x86::rax), x86::cl); break;
-        case 2: a_.mov(x86::word_ptr(kMem, x86::rax), x86::cx); break;
-        case 4: a_.mov(x86::dword_ptr(kMem, x86::rax), x86::ecx); break;
-        default: a_.mov(x86::qword_ptr(kMem, x86::rax), x86::rcx); break;
+        case 1: k ? a_.mov(x86::byte_ptr(kMem, addr), int8_t(*k)) : a_.mov(x86::byte_ptr(kMem, addr), v.r8()); break;
+        case 2: k ? a_.mov(x86::word_ptr(kMem, addr), int16_t(*k)) : a_.mov(x86::word_ptr(kMem, addr), v.r16()); break;
+        case 4: k ? a_.mov(x86::dword_ptr(kMem, addr), *k) : a_.mov(x86::dword_ptr(kMem, addr), v.r32()); break;
+        default: k ? a_.mov(x86::qword_ptr(kMem, addr), *k) : a_.mov(x86::qword_ptr(kMem, addr), v); break;
       }
       break;
+    }
     case Opcode::CheckRange: {
       store_pc();
-      load(x86::rax, i.a[0]);
-      check(w, i.aux & 1);
+      const x86::Gp addr = in(i.a[0], x86::rax);
+      check(addr, w, i.aux & 1);
       if (i.aux & 1) {
         // Probe the last byte for write when the range crosses a page (interp store_ptr).
         Label same = a_.newLabel();
-        a_.lea(x86::rdx, x86::ptr(x86::rax, int32_t(w - 1)));
-        a_.mov(x86::rcx, x86::rax);
+        a_.lea(x86::rdx, x86::ptr(addr, int32_t(w - 1)));
+        a_.mov(x86::rcx, addr);
         a_.xor_(x86::rcx, x86::rdx);
         a_.shr(x86::rcx, 12);
         a_.jz(same);
@@ -615,7 +676,8 @@ void Emitter::allocate_registers() {
     for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a)
       last[flags.a[a]] = std::max(last[flags.a[a]], int32_t(at));
   }
-  std::vector<int> caller = {x86::Gp::kIdR11, x86::Gp::kIdR10, x86::Gp::kIdR9, x86::Gp::kIdR8};
+  std::vector<int> caller = {x86::Gp::kIdDi, x86::Gp::kIdSi, x86::Gp::kIdR11,
+                             x86::Gp::kIdR10, x86::Gp::kIdR9, x86::Gp::kIdR8};
   std::vector<int> callee = {x86::Gp::kIdR15, x86::Gp::kIdR14, x86::Gp::kIdBp};
   std::vector<std::vector<Temp>> dies(n);
   for (Temp t = 0; t < b_.ntemps; ++t)
@@ -643,14 +705,14 @@ bool Emitter::run(std::string* error) {
     return false;
   }
   allocate_registers();
-  // Retired-instruction count, added up front (approximate when the block faults, as the
-  // interpreter's is).
-  a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
+  // Retired-instruction count (--stats), added up front (approximate when the block faults, as
+  // the interpreter's is). Off by default: the memory add chains every block to the last.
+  if (count_insns_) a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
   for (const Inst& i : b_.insts) emit(i);
   for (const Abort& ab : aborts_) {
     a_.bind(ab.label);
+    a_.mov(x86::rsi, ab.addr);
     a_.mov(x86::rdi, kCpu);
-    a_.mov(x86::rsi, x86::rax);
     a_.mov(x86::edx, uint32_t(ab.write));
     a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.data_abort));
     a_.call(x86::rax);
@@ -714,13 +776,15 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
   return true;
 }
 
-EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs, bool log_stores,
-                      Emitted* out, std::string* error) {
+EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs,
+                      const EmitOptions& opts, Emitted* out, std::string* error) {
   CodeHolder code;
   uint8_t* base = cache.cursor();
   code.init(Environment::host(), reinterpret_cast<uint64_t>(base));
+  FileLogger logger(opts.listing);
+  if (opts.listing) code.setLogger(&logger);
   x86::Assembler a(&code);
-  Emitter e(b, a, stubs, log_stores);
+  Emitter e(b, a, stubs, opts);
   if (!e.run(error)) return EmitResult::Error;
   size_t size = 0;
   if (!place(code, cache, &size)) return EmitResult::CacheFull;

@@ -10,6 +10,7 @@
 // (siglongjmp, memory/host_fault.h) to the engine with the right guest pc.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,12 @@ struct Emitted {
 };
 
 enum class EmitResult { Ok, CacheFull, Error };
-// With `log_stores`, every Store first calls stubs.log_store (--check).
-EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs, bool log_stores,
-                      Emitted* out, std::string* error);
+struct EmitOptions {
+  bool log_stores = false;    // every Store first calls stubs.log_store (--check)
+  bool count_insns = false;   // keep cpu.icount exact (--stats); costs a memory add per block
+  std::FILE* listing = nullptr;  // host instructions are written here as emitted (XVM_JIT_LOG)
+};
+EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs,
+                      const EmitOptions& opts, Emitted* out, std::string* error);
 
 }  // namespace xvm::jit::x64
