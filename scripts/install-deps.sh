@@ -10,6 +10,8 @@ packages=(
   libunicorn-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user busybox-static
   dpkg-dev cpio xz-utils file python3
+  # amd64 builds of the Debian workloads, for bench/run.py's native column
+  lua5.4 sqlite3 zstd bzip2 perl
 )
 
 sudo_cmd=()
