@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "xvm")
 sys.path.insert(0, os.path.join(ROOT, "tests", "workloads"))
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by the import below
 from workloads import WORKLOADS  # noqa: E402
 
 # name: (source, argument). Sizes keep each native run at a few tens of milliseconds.
