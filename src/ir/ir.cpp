@@ -1,5 +1,6 @@
 #include "ir/ir.h"
 
+#include <bit>
 #include <cstdio>
 
 namespace xvm::ir {
@@ -76,8 +77,11 @@ std::string verify(const Block& b) {
       std::snprintf(msg, sizeof msg, "#%zu %s: result on an opcode without one", k, oi.name);
       return msg;
     }
-    const bool mem = i.op == Opcode::Load || i.op == Opcode::Store || i.op == Opcode::CheckRange;
-    if (mem ? !(i.width == 1 || i.width == 2 || i.width == 4 || i.width == 8 || i.width == 16)
+    // Memory widths are bytes (a CheckRange covers up to a pair of Q registers); ALU widths bits.
+    const bool mem = i.op == Opcode::Load || i.op == Opcode::Store || i.op == Opcode::VLoad ||
+                     i.op == Opcode::VStore || i.op == Opcode::CheckRange;
+    const unsigned max_bytes = i.op == Opcode::CheckRange ? 32 : 16;
+    if (mem ? !(std::has_single_bit(unsigned(i.width)) && i.width <= max_bytes)
             : !(i.width == 32 || i.width == 64)) {
       std::snprintf(msg, sizeof msg, "#%zu %s: bad width %u", k, oi.name, i.width);
       return msg;

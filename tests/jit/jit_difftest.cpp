@@ -6,7 +6,10 @@
 // handler from translated code), with random register values that mostly point into a data area. The same start state runs on
 // the interpreter and on the JIT (tiered engine, threshold 0) over two identical copies of
 // memory; both stop at the BRK, at a branch target outside the code (instruction abort), at a
-// data abort or an UNDEF. The stop, every X register, NZCV, pc and the data area must agree.
+// data abort or an UNDEF. The stop, every X and V register, NZCV, FPSR, pc and the data area
+// must agree. V registers hold random bits or interesting floating-point values (zeros,
+// denormals, infinities, NaNs, numbers near the rounding boundaries); one case in eight runs
+// with a random FPCR (flush-to-zero, default NaN, rounding mode).
 //
 //   xvm-jit-difftest [--count N] [--seed S] [--filter REGEX] [--verbose]
 #include <sys/mman.h>
@@ -83,6 +86,38 @@ uint32_t random_insn(std::mt19937_64& rng, const arm64::DecodeEntry* e, uint64_t
   return 0xd503201f;  // NOP
 }
 
+// A 32- or 64-bit floating-point bit pattern chosen to reach the special cases of FP lifts.
+uint64_t fp_bits(std::mt19937_64& rng, bool dbl) {
+  const int exp_bits = dbl ? 11 : 8, frac_bits = dbl ? 52 : 23;
+  const uint64_t sign = uint64_t(rng() & 1) << (exp_bits + frac_bits);
+  const uint64_t emax = (uint64_t{1} << exp_bits) - 1, frac = rng() & ((uint64_t{1} << frac_bits) - 1);
+  uint64_t e;
+  switch (rng() % 10) {
+    case 0: return sign;                                              // +-0
+    case 1: e = 0; break;                                             // denormal
+    case 2: return sign | (emax << frac_bits);                        // +-inf
+    case 3: e = emax; return sign | (e << frac_bits) | (frac ? frac : 1);  // NaN (quiet or not)
+    case 4: e = 1; break;                                             // smallest normals
+    case 5: e = emax - 1; break;                                      // largest normals
+    default: e = (emax >> 1) - 4 + rng() % 9; break;                  // around 1.0
+  }
+  return sign | (e << frac_bits) | frac;
+}
+
+void random_vreg(std::mt19937_64& rng, arm64::VReg& v) {
+  uint64_t lo, hi;
+  switch (rng() % 3) {
+    case 0: lo = rng(); hi = rng(); break;
+    case 1: lo = fp_bits(rng, true); hi = fp_bits(rng, true); break;
+    default:
+      lo = fp_bits(rng, false) | fp_bits(rng, false) << 32;
+      hi = fp_bits(rng, false) | fp_bits(rng, false) << 32;
+      break;
+  }
+  std::memcpy(v.b, &lo, 8);
+  std::memcpy(v.b + 8, &hi, 8);
+}
+
 std::string describe(const arm64::Stop& s) {
   char b[96];
   std::snprintf(b, sizeof b, "stop %d addr 0x%llx write %d insn 0x%x", int(s.kind),
@@ -143,6 +178,8 @@ int main(int argc, char** argv) {
     for (auto& x : start.x) x = random_value(rng);
     start.x[31] = kData + 0x10000 + (rng() % 0x100) * 16;
     start.nzcv = uint32_t(rng() & 0xf) << 28;
+    for (auto& v : start.v) random_vreg(rng, v);
+    if (rng() % 8 == 0) start.fpcr = uint32_t(rng()) & arm64::fpcr::kWritable;
     start.pc = kCode;
     std::vector<uint64_t> data(kDataSize / 8);
     for (auto& w : data) w = rng();
@@ -192,6 +229,20 @@ int main(int argc, char** argv) {
       }
     if (what.empty() && ci.nzcv != cj.nzcv) {
       std::snprintf(b, sizeof b, "nzcv: interpreter 0x%x, jit 0x%x", ci.nzcv, cj.nzcv);
+      what = b;
+    }
+    for (unsigned r = 0; r < 32 && what.empty(); ++r)
+      if (std::memcmp(ci.v[r].b, cj.v[r].b, 16) != 0) {
+        uint64_t a[2], j[2];
+        std::memcpy(a, ci.v[r].b, 16);
+        std::memcpy(j, cj.v[r].b, 16);
+        std::snprintf(b, sizeof b, "v%u: interpreter 0x%016llx%016llx, jit 0x%016llx%016llx", r,
+                      (unsigned long long)a[1], (unsigned long long)a[0],
+                      (unsigned long long)j[1], (unsigned long long)j[0]);
+        what = b;
+      }
+    if (what.empty() && ci.fpsr != cj.fpsr) {
+      std::snprintf(b, sizeof b, "fpsr: interpreter 0x%x, jit 0x%x", ci.fpsr, cj.fpsr);
       what = b;
     }
     if (what.empty() && ci.pc != cj.pc) {

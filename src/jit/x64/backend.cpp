@@ -26,6 +26,7 @@ static_assert((kFrame + 8 + 48) % 16 == 0);
 
 constexpr int32_t off(size_t o) { return static_cast<int32_t>(o); }
 const int32_t kX = off(offsetof(Cpu, x));
+const int32_t kV = off(offsetof(Cpu, v));
 const int32_t kPc = off(offsetof(Cpu, pc));
 const int32_t kNzcv = off(offsetof(Cpu, nzcv));
 const int32_t kPending = off(offsetof(Cpu, pending));
@@ -166,6 +167,7 @@ class Emitter {
   std::vector<int8_t> reg_;  // host register id of each temp, -1 = stack slot
   std::vector<int32_t> def_;   // index of the instruction defining each temp
   std::vector<bool> fused_;    // CondHolds temps emitted inside their ExitCond
+  std::vector<bool> elided_;   // flag temps read only as host conditions: never packed
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   bool pc_high_stored_ = false;
@@ -188,7 +190,7 @@ void Emitter::binary(const Inst& i) {
   const auto in_d = [&](Temp t) { return !konst_[t] && reg(t) && reg(t)->id() == d.id(); };
   if (in_d(a1) && a0 != a1) {
     if (commutes) std::swap(a0, a1);
-    else d = x86::rax;
+    else if (!invert) d = x86::rax;  // (an inverted b is copied to rcx before d is written)
   }
   // Add of a register and a small constant: one LEA (also the 32-bit form, whose result is
   // the low half zero-extended).
@@ -434,16 +436,14 @@ void Emitter::emit(const Inst& i) {
       save(i.dst, x86::rax);
       break;
     case Opcode::FlagsAdd: case Opcode::FlagsSub:
-      load(x86::rax, i.a[0]);
-      load(x86::rcx, i.a[1]);
-      if (i.op == Opcode::FlagsAdd) a_.add(R(w, x86::rax), R(w, x86::rcx));
-      else a_.cmp(R(w, x86::rax), R(w, x86::rcx));
+      if (elided_[i.dst]) break;  // only read as host conditions (compare() again there)
+      compare(i);
       flags_pack(i.op == Opcode::FlagsSub);
       save(i.dst, x86::rax);
       break;
     case Opcode::FlagsLogic:
-      load(x86::rax, i.a[0]);
-      a_.test(R(w, x86::rax), R(w, x86::rax));
+      if (elided_[i.dst]) break;
+      compare(i);
       a_.sets(x86::al);
       a_.setz(x86::cl);
       a_.movzx(x86::eax, x86::al);
@@ -525,6 +525,51 @@ void Emitter::emit(const Inst& i) {
         case 2: k ? a_.mov(x86::word_ptr(kMem, addr), int16_t(*k)) : a_.mov(x86::word_ptr(kMem, addr), v.r16()); break;
         case 4: k ? a_.mov(x86::dword_ptr(kMem, addr), *k) : a_.mov(x86::dword_ptr(kMem, addr), v.r32()); break;
         default: k ? a_.mov(x86::qword_ptr(kMem, addr), *k) : a_.mov(x86::qword_ptr(kMem, addr), v); break;
+      }
+      break;
+    }
+    case Opcode::VLoad: {
+      store_pc();
+      const x86::Gp addr = in(i.a[0], x86::rax);
+      const unsigned regs = i.imm ? 2 : 1;
+      check(addr, w * regs, false);
+      for (unsigned k = 0; k < regs; ++k) {
+        const x86::Xmm x = x86::xmm(k);
+        const int32_t at = int32_t(k * w);
+        switch (w) {
+          case 1: a_.movzx(x86::ecx, x86::byte_ptr(kMem, addr, 0, at)); a_.movd(x, x86::ecx); break;
+          case 2: a_.movzx(x86::ecx, x86::word_ptr(kMem, addr, 0, at)); a_.movd(x, x86::ecx); break;
+          case 4: a_.movd(x, x86::dword_ptr(kMem, addr, 0, at)); break;
+          case 8: a_.movq(x, x86::qword_ptr(kMem, addr, 0, at)); break;
+          default: a_.movdqu(x, x86::xmmword_ptr(kMem, addr, 0, at)); break;
+        }
+      }
+      a_.movdqu(x86::xmmword_ptr(kCpu, kV + 16 * i.aux), x86::xmm0);
+      if (i.imm) a_.movdqu(x86::xmmword_ptr(kCpu, kV + 16 * int32_t(i.imm - 1)), x86::xmm1);
+      break;
+    }
+    case Opcode::VStore: {
+      store_pc();
+      x86::Gp addr = in(i.a[0], x86::rax);
+      check(addr, w, true);
+      if (log_stores_) {
+        a_.mov(x86::rsi, addr);
+        a_.mov(x86::rdi, kCpu);
+        a_.mov(x86::edx, w);
+        a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
+        a_.call(x86::rax);
+        addr = in(i.a[0], x86::rax);
+      }
+      const int32_t v = kV + 16 * i.aux;
+      switch (w) {
+        case 1: a_.mov(x86::cl, x86::byte_ptr(kCpu, v)); a_.mov(x86::byte_ptr(kMem, addr), x86::cl); break;
+        case 2: a_.mov(x86::cx, x86::word_ptr(kCpu, v)); a_.mov(x86::word_ptr(kMem, addr), x86::cx); break;
+        case 4: a_.mov(x86::ecx, x86::dword_ptr(kCpu, v)); a_.mov(x86::dword_ptr(kMem, addr), x86::ecx); break;
+        case 8: a_.mov(x86::rcx, x86::qword_ptr(kCpu, v)); a_.mov(x86::qword_ptr(kMem, addr), x86::rcx); break;
+        default:
+          a_.movdqu(x86::xmm0, x86::xmmword_ptr(kCpu, v));
+          a_.movdqu(x86::xmmword_ptr(kMem, addr), x86::xmm0);
+          break;
       }
       break;
     }
@@ -623,15 +668,17 @@ std::optional<x86::CondCode> Emitter::host_cond(const Inst& holds) const {
 
 // Sets the host flags as the flag op `flags` would (its operands are still live).
 void Emitter::compare(const Inst& flags) {
-  const x86::Gp ax = R(flags.width, x86::rax), cx = R(flags.width, x86::rcx);
-  load(x86::rax, flags.a[0]);
-  if (flags.op == Opcode::FlagsLogic) {
-    a_.test(ax, ax);
+  const unsigned w = flags.width;
+  if (flags.op == Opcode::FlagsAdd) {  // ADD is destructive: work on a copy in rax
+    load(x86::rax, flags.a[0]);
+    if (auto k = imm32(flags.a[1], w)) a_.add(R(w, x86::rax), *k);
+    else a_.add(R(w, x86::rax), R(w, in(flags.a[1], x86::rcx)));
     return;
   }
-  load(x86::rcx, flags.a[1]);
-  if (flags.op == Opcode::FlagsSub) a_.cmp(ax, cx);
-  else a_.add(ax, cx);
+  const x86::Gp a = R(w, in(flags.a[0], x86::rax));
+  if (flags.op == Opcode::FlagsLogic) a_.test(a, a);
+  else if (auto k = imm32(flags.a[1], w)) a_.cmp(a, *k);
+  else a_.cmp(a, R(w, in(flags.a[1], x86::rcx)));
 }
 
 // Gives temps host registers for their whole (straight-line) live range, first come first
@@ -652,7 +699,8 @@ void Emitter::allocate_registers() {
     }
     // A Store's operands are reloaded after its log call, so the call counts as inside their
     // range (hence the range test below is (def, last]).
-    const bool call = i.op == Opcode::CallInterp || (i.op == Opcode::Store && log_stores_);
+    const bool call = i.op == Opcode::CallInterp ||
+                      ((i.op == Opcode::Store || i.op == Opcode::VStore) && log_stores_);
     calls[k + 1] = calls[k] + (call ? 1 : 0);
   }
   // CondHolds of a FlagsSub/FlagsAdd/FlagsLogic of this block is emitted as the host compare
@@ -660,9 +708,18 @@ void Emitter::allocate_registers() {
   // up to that point. A CondHolds used only by the block's ExitCond moves into it.
   def_ = def;
   fused_.assign(b_.ntemps, false);
-  std::vector<uint32_t> uses(b_.ntemps, 0);
+  std::vector<uint32_t> uses(b_.ntemps, 0), packed_uses(b_.ntemps, 0);
   for (const Inst& i : b_.insts)
-    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) ++uses[i.a[a]];
+    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) {
+      ++uses[i.a[a]];
+      if (i.op != Opcode::CondHolds || !host_cond(i)) ++packed_uses[i.a[a]];
+    }
+  // A flag value that only host conditions read is never packed into NZCV form.
+  elided_.assign(b_.ntemps, false);
+  for (const Inst& i : b_.insts)
+    if ((i.op == Opcode::FlagsAdd || i.op == Opcode::FlagsSub || i.op == Opcode::FlagsLogic) &&
+        packed_uses[i.dst] == 0)
+      elided_[i.dst] = true;
   for (size_t k = 0; k < n; ++k) {
     const Inst& i = b_.insts[k];
     if (i.op != Opcode::CondHolds || !host_cond(i)) continue;
@@ -690,7 +747,7 @@ void Emitter::allocate_registers() {
       (is_callee ? callee : caller).push_back(reg_[t]);
     }
     const Temp d = b_.insts[k].dst;
-    if (d == ir::kNoTemp || is_const[d] || last[d] < 0) continue;
+    if (d == ir::kNoTemp || is_const[d] || elided_[d] || last[d] < 0) continue;
     const bool crosses = calls[size_t(last[d]) + 1] - calls[size_t(def[d]) + 1] > 0;
     std::vector<int>* pool = !crosses && !caller.empty() ? &caller : &callee;
     if (pool->empty()) continue;
@@ -751,7 +808,7 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
   a.mov(kMem, x86::qword_ptr(kCpu, kMemBase));
   a.mov(kTable, x86::rdx);
   a.mov(x86::rax, x86::qword_ptr(kCpu, kMemSize));
-  for (int k = 0; k < 5; ++k) {
+  for (int k = 0; k < 6; ++k) {
     a.lea(x86::rcx, x86::ptr(x86::rax, -(1 << k)));
     a.mov(x86::qword_ptr(x86::rsp, 8 * k), x86::rcx);
   }

@@ -2,7 +2,7 @@
 //
 // Register convention of translated code (set up by the entry stub, valid in every block):
 //   rbx = arm64::Cpu*   r12 = guest memory base (cpu.mem_base)   r13 = indirect-branch table
-//   [rsp + 8k] (k = 0..4) = cpu.mem_size - (1 << k): the bound of an access of 1 << k bytes
+//   [rsp + 8k] (k = 0..5) = cpu.mem_size - (1 << k): the bound of an access of 1 << k bytes
 //   [rsp + kTempBase + 8t] = IR temp t
 // Guest registers and NZCV live in the Cpu struct (loaded and stored by GetReg/SetReg), so the
 // Cpu is exact at every instruction that can fault, call out or exit. Before such an

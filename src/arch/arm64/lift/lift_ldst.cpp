@@ -2,6 +2,8 @@
 // observable order as the interpreter (interp/ldst_common.h): the access comes first, then the
 // base writeback, so with Rn == Rt on a load the written-back address wins and a store stores
 // the original register; a pair loads both elements before writing either register.
+#include <optional>
+
 #include "arch/arm64/lift/lifter.h"
 
 namespace xvm::arm64::lift {
@@ -11,12 +13,13 @@ using ir::Opcode;
 using ir::Temp;
 
 // One register <-> memory transfer: `bytes` wide, sign-extending loads when `sign`, into a W
-// (reg_bits 32) or X register.
+// (reg_bits 32) or X register, or (vec) a SIMD&FP register B/H/S/D/Q.
 struct Access {
   unsigned bytes;
   bool load;
   bool sign = false;
   unsigned reg_bits = 64;
+  bool vec = false;
 };
 constexpr unsigned scale(const Access& a) { return __builtin_ctz(a.bytes); }
 
@@ -31,8 +34,15 @@ void store(Lifter& L, unsigned bytes, Temp addr, Temp v) {
   L.b.emit({.op = Opcode::Store, .width = uint8_t(bytes), .a = {addr, v, ir::kNoTemp}});
 }
 
+// A SIMD&FP register transfer; `t2` + 1 names the second register of a pair (0: none).
+void vaccess(Lifter& L, const Access& a, unsigned t, Temp addr, unsigned t2_plus1 = 0) {
+  L.b.emit({.op = a.load ? Opcode::VLoad : Opcode::VStore, .width = uint8_t(a.bytes),
+            .aux = uint8_t(t), .a = {addr, ir::kNoTemp, ir::kNoTemp}, .imm = t2_plus1});
+}
+
 void access(Lifter& L, const Access& a, unsigned t, Temp addr) {
-  if (a.load) L.set_x(t, load(L, a, addr));
+  if (a.vec) vaccess(L, a, t, addr);
+  else if (a.load) L.set_x(t, load(L, a, addr));
   else store(L, a.bytes, addr, L.x(t));
 }
 
@@ -103,7 +113,12 @@ bool pair(Lifter& L, uint32_t insn, Access a) {
   // on its second page writes nothing (interp store_ptr).
   L.b.emit({.op = Opcode::CheckRange, .width = uint8_t(2 * a.bytes), .aux = uint8_t(!a.load),
             .a = {addr, ir::kNoTemp, ir::kNoTemp}});
-  if (a.load) {
+  if (a.vec && a.load) {
+    vaccess(L, a, t, addr, t2 + 1);  // both read first; Vt2 written last (as the interpreter)
+  } else if (a.vec) {
+    vaccess(L, a, t, addr);
+    vaccess(L, a, t2, addr2);
+  } else if (a.load) {
     const Temp v0 = load(L, a, addr), v1 = load(L, a, addr2);
     L.set_x(t2, v1);
     L.set_x(t, v0);
@@ -121,6 +136,33 @@ constexpr Access LdB{1, true, false, 32}, LdH{2, true, false, 32}, LdW{4, true, 
     LdX{8, true};
 constexpr Access LdSBW{1, true, true, 32}, LdSBX{1, true, true, 64}, LdSHW{2, true, true, 32},
     LdSHX{2, true, true, 64}, LdSW{4, true, true, 64};
+
+// SIMD&FP single-register forms: opc<1> (field q) with size 00 is Q, opc<1> == 0 gives B/H/S/D
+// by size, anything else is UNDEFINED (declined: the handler raises it).
+template <const Pattern& P>
+std::optional<Access> vec_sized(uint32_t insn, bool load) {
+  const Fields<P> f{insn};
+  const unsigned size = f.template u<'z'>();
+  if (f.template u<'q'>()) {
+    if (size != 0) return std::nullopt;
+    return Access{16, load, false, 64, true};
+  }
+  return Access{1u << size, load, false, 64, true};
+}
+
+// SIMD&FP pairs and literals: opc 00 S, 01 D, 10 Q, 11 UNDEFINED.
+template <const Pattern& P>
+std::optional<Access> vec_opc(uint32_t insn, bool load) {
+  const unsigned opc = Fields<P>{insn}.template u<'z'>();
+  if (opc == 3) return std::nullopt;
+  return Access{4u << opc, load, false, 64, true};
+}
+
+template <const Pattern& P, bool (*Form)(Lifter&, uint32_t, Access)>
+bool vec_single(Lifter& L, uint32_t insn, bool load) {
+  const auto a = vec_sized<P>(insn, load);
+  return a && Form(L, insn, *a);
+}
 
 }  // namespace
 
@@ -173,6 +215,34 @@ bool STP(Lifter& L, uint32_t i) { return pair<pat::STP>(L, i, Fields<pat::STP>{i
 bool LDP(Lifter& L, uint32_t i) { return pair<pat::LDP>(L, i, Fields<pat::LDP>{i}.u<'x'>() ? LdX : LdW); }
 bool STNP(Lifter& L, uint32_t i) { return pair<pat::STNP, true>(L, i, Fields<pat::STNP>{i}.u<'x'>() ? StX : StW); }
 bool LDNP(Lifter& L, uint32_t i) { return pair<pat::LDNP, true>(L, i, Fields<pat::LDNP>{i}.u<'x'>() ? LdX : LdW); }
+bool STR_imm_simd(Lifter& L, uint32_t i) { return vec_single<pat::STR_imm_simd, uimm<pat::STR_imm_simd>>(L, i, false); }
+bool LDR_imm_simd(Lifter& L, uint32_t i) { return vec_single<pat::LDR_imm_simd, uimm<pat::LDR_imm_simd>>(L, i, true); }
+bool STR_imm_wb_simd(Lifter& L, uint32_t i) { return vec_single<pat::STR_imm_wb_simd, imm_wb<pat::STR_imm_wb_simd>>(L, i, false); }
+bool LDR_imm_wb_simd(Lifter& L, uint32_t i) { return vec_single<pat::LDR_imm_wb_simd, imm_wb<pat::LDR_imm_wb_simd>>(L, i, true); }
+bool STUR_simd(Lifter& L, uint32_t i) { return vec_single<pat::STUR_simd, unscaled<pat::STUR_simd>>(L, i, false); }
+bool LDUR_simd(Lifter& L, uint32_t i) { return vec_single<pat::LDUR_simd, unscaled<pat::LDUR_simd>>(L, i, true); }
+bool STR_reg_simd(Lifter& L, uint32_t i) { return vec_single<pat::STR_reg_simd, reg_off<pat::STR_reg_simd>>(L, i, false); }
+bool LDR_reg_simd(Lifter& L, uint32_t i) { return vec_single<pat::LDR_reg_simd, reg_off<pat::LDR_reg_simd>>(L, i, true); }
+bool LDR_lit_simd(Lifter& L, uint32_t i) {
+  const auto a = vec_opc<pat::LDR_lit_simd>(i, true);
+  return a && literal<pat::LDR_lit_simd>(L, i, *a);
+}
+bool STP_simd(Lifter& L, uint32_t i) {
+  const auto a = vec_opc<pat::STP_simd>(i, false);
+  return a && Fields<pat::STP_simd>{i}.u<'w'>() != 0 && pair<pat::STP_simd>(L, i, *a);
+}
+bool LDP_simd(Lifter& L, uint32_t i) {
+  const auto a = vec_opc<pat::LDP_simd>(i, true);
+  return a && Fields<pat::LDP_simd>{i}.u<'w'>() != 0 && pair<pat::LDP_simd>(L, i, *a);
+}
+bool STNP_simd(Lifter& L, uint32_t i) {
+  const auto a = vec_opc<pat::STNP_simd>(i, false);
+  return a && pair<pat::STNP_simd, true>(L, i, *a);
+}
+bool LDNP_simd(Lifter& L, uint32_t i) {
+  const auto a = vec_opc<pat::LDNP_simd>(i, true);
+  return a && pair<pat::LDNP_simd, true>(L, i, *a);
+}
 bool LDPSW(Lifter& L, uint32_t i) {
   if (Fields<pat::LDPSW>{i}.u<'w'>() == 0) return false;
   return pair<pat::LDPSW>(L, i, LdSW);
