@@ -79,7 +79,9 @@ std::string verify(const Block& b) {
     }
     // Memory widths are bytes (a CheckRange covers up to a pair of Q registers); ALU widths bits.
     const bool mem = i.op == Opcode::Load || i.op == Opcode::Store || i.op == Opcode::VLoad ||
-                     i.op == Opcode::VStore || i.op == Opcode::CheckRange;
+                     i.op == Opcode::VStore || i.op == Opcode::CheckRange ||
+                     i.op == Opcode::VGet || i.op == Opcode::VSet || i.op == Opcode::FpOp ||
+                     i.op == Opcode::FpCmp;
     const unsigned max_bytes = i.op == Opcode::CheckRange ? 32 : 16;
     if (mem ? !(std::has_single_bit(unsigned(i.width)) && i.width <= max_bytes)
             : !(i.width == 32 || i.width == 64)) {

@@ -20,8 +20,23 @@ enum : uint16_t {
   H = 1 << 6,  // writes guest registers
   X = 1 << 7,  // other side effects: may fault, calls out, marks state
   T = 1 << 8,  // terminator (last instruction of a block, and only there)
+  C = 1 << 9,  // may call host code (clobbers the host's caller-saved registers)
 };
 }  // namespace opflag
+
+// The operation of an FpOp (opcodes.inc), by Arm instruction.
+enum class FpKind : uint8_t {
+  Add, Sub, Mul, Div, NMul,      // FADD FSUB FMUL FDIV FNMUL: V[d] = V[n] op V[m]
+  MAdd, MSub, NMAdd, NMSub,      // FMADD FMSUB FNMADD FNMSUB with V[a]
+  Sqrt,                          // FSQRT: V[d] = sqrt(V[n])
+  Mov, Abs, Neg,                 // FMOV FABS FNEG (register): bit operations, never exceptional
+};
+// Register fields of FpOp/FpCmp: packed into the low 32 bits of Inst::imm.
+constexpr uint64_t fp_regs(unsigned d, unsigned n, unsigned m = 0, unsigned a = 0) {
+  return d | n << 8 | m << 16 | a << 24;
+}
+// System registers of GetSysReg/SetSysReg.
+enum class SysReg : uint8_t { TpidrEl0 };
 
 enum class Opcode : uint8_t {
 #define OPCODE(name, nargs, flags, doc) name,

@@ -60,10 +60,19 @@ OptStats optimize(Block& b) {
   std::array<Temp, 32> reg;  // temp known to hold X[r], or kNoTemp
   reg.fill(kNoTemp);
   Temp nzcv = kNoTemp;
+  std::vector<const Inst*> def(b.ntemps, nullptr);
 
   // Forward: forwarding and folding.
   for (Inst& i : b.insts) {
     for (unsigned n = 0; n < info(i.op).nargs; ++n) i.a[n] = remap[i.a[n]];
+    if (i.dst != kNoTemp) def[i.dst] = &i;
+    // CLZ of RBIT (A64's count-trailing-zeros idiom) is a Ctz of the RBIT's operand.
+    if (i.op == Opcode::Clz && def[i.a[0]] && def[i.a[0]]->op == Opcode::Rbit &&
+        def[i.a[0]]->width == i.width) {
+      i.op = Opcode::Ctz;
+      i.a[0] = def[i.a[0]]->a[0];
+      ++st.folded;
+    }
     switch (i.op) {
       case Opcode::Const:
         konst[i.dst] = i.imm;

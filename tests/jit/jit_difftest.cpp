@@ -67,8 +67,18 @@ uint64_t random_value(std::mt19937_64& rng) {
 uint32_t random_insn(std::mt19937_64& rng, const arm64::DecodeEntry* e, uint64_t pc, uint64_t end) {
   for (int tries = 0; tries < 100; ++tries) {
     uint32_t insn = (uint32_t(rng()) & ~e->mask) | e->value;
-    if (arm64::decode(insn) != e) continue;
     const std::string_view n = e->name;
+    // Mostly valid operand types, so that blocks run on past the instruction: scalar FP in
+    // single or double (ftype, bits 23..22: 1x is UNDEF without FP16), and MRS/MSR of the
+    // registers programs use (TPIDR_EL0, NZCV, FPCR, FPSR) rather than random system registers.
+    if (n.ends_with("_float") && rng() % 8 != 0) insn = (insn & ~(3u << 22)) | uint32_t(rng() % 2) << 22;
+    if ((n == "MRS" || n == "MSR_reg") && rng() % 8 != 0) {
+      static constexpr uint32_t kRegs[] = {0x5e82, 0x5a10, 0x5a20, 0x5a21};  // o0:op1:CRn:CRm:op2
+      insn = (insn & ~(0x7fffu << 5)) | kRegs[rng() % 4] << 5;
+    }
+    // The generic timer registers (CRn 14) read the host clock: the two runs see different times.
+    if (n == "MRS" && ((insn >> 12) & 0xf) == 14) continue;
+    if (arm64::decode(insn) != e) continue;
     const bool branch = n == "B_uncond" || n == "BL" || n == "B_cond" || n.starts_with("CB") ||
                         n.starts_with("TB");
     if (branch) {

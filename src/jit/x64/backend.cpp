@@ -27,6 +27,19 @@ static_assert((kFrame + 8 + 48) % 16 == 0);
 constexpr int32_t off(size_t o) { return static_cast<int32_t>(o); }
 const int32_t kX = off(offsetof(Cpu, x));
 const int32_t kV = off(offsetof(Cpu, v));
+const int32_t kFpcr = off(offsetof(Cpu, fpcr));
+const int32_t kFpsr = off(offsetof(Cpu, fpsr));
+const int32_t kTpidr = off(offsetof(Cpu, tpidr_el0));
+
+// FPCR bits under which the host's IEEE arithmetic in round-to-nearest is Arm's (FpOp).
+constexpr uint32_t kFpcrNonDefault =
+    arm64::fpcr::kFZ | arm64::fpcr::kDN | (3u << arm64::fpcr::kRModeShift);
+
+bool host_has_avx512f() {
+  static const bool has = CpuInfo::host().hasFeature(CpuFeatures::X86::kAVX512_F) &&
+                          CpuInfo::host().hasFeature(CpuFeatures::X86::kFMA);
+  return has;
+}
 const int32_t kPc = off(offsetof(Cpu, pc));
 const int32_t kNzcv = off(offsetof(Cpu, nzcv));
 const int32_t kPending = off(offsetof(Cpu, pending));
@@ -150,6 +163,16 @@ class Emitter {
     a_.ja(fail);
     aborts_.push_back({fail, addr, write});
   }
+  void fp_op(const Inst& i);
+  void fp_cmp(const Inst& i);
+  void rbit(const Inst& i);
+  // An out-of-line call of interpreter handler `fn` on `insn` that keeps every temp register
+  // (the caller-saved ones are pushed around it); returns to `back`.
+  Label slow_call(uint64_t fn, uint64_t insn, Label back) {
+    Label l = a_.newLabel();
+    slow_.push_back({l, back, pc_, fn, uint32_t(insn)});
+    return l;
+  }
   void binary(const Inst& i);
   void shift(const Inst& i);
   void flags_pack(bool sub);
@@ -177,6 +200,12 @@ class Emitter {
     bool write;
   };
   std::vector<Abort> aborts_;
+  struct Slow {
+    Label label, back;
+    uint64_t pc, fn;
+    uint32_t insn;
+  };
+  std::vector<Slow> slow_;
 };
 
 void Emitter::binary(const Inst& i) {
@@ -423,6 +452,54 @@ void Emitter::emit(const Inst& i) {
       a_.bswap(R(w, x86::rax));
       save(i.dst, x86::rax);
       break;
+    case Opcode::Ctz: {
+      // BSF leaves ZF for a zero input; then the answer is the width.
+      const x86::Gp d = out(i.dst);
+      load(x86::rax, i.a[0]);
+      a_.mov(x86::ecx, w);
+      a_.bsf(R(w, x86::rax), R(w, x86::rax));
+      a_.cmovz(x86::eax, x86::ecx);
+      a_.mov(d.r32(), x86::eax);
+      save(i.dst, d);
+      break;
+    }
+    case Opcode::Rbit:
+      rbit(i);
+      break;
+    case Opcode::VGet: {
+      const x86::Gp d = out(i.dst);
+      const int32_t at = kV + 16 * i.aux + int32_t(i.imm);
+      if (w == 4) a_.mov(d.r32(), x86::dword_ptr(kCpu, at));
+      else a_.mov(d, x86::qword_ptr(kCpu, at));
+      save(i.dst, d);
+      break;
+    }
+    case Opcode::VSet: {
+      const int32_t v = kV + 16 * i.aux + int32_t(i.imm);
+      const x86::Gp s = in(i.a[0], x86::rax);
+      if (w == 4) a_.mov(x86::dword_ptr(kCpu, v), s.r32());
+      else a_.mov(x86::qword_ptr(kCpu, v), s);
+      if (i.imm == 0) {
+        if (w == 4) a_.mov(x86::dword_ptr(kCpu, v + 4), 0);
+        a_.mov(x86::qword_ptr(kCpu, v + 8), 0);
+      }
+      break;
+    }
+    case Opcode::FpOp:
+      fp_op(i);
+      break;
+    case Opcode::FpCmp:
+      fp_cmp(i);
+      break;
+    case Opcode::GetSysReg: {
+      const x86::Gp d = out(i.dst);
+      a_.mov(d, x86::qword_ptr(kCpu, kTpidr));  // SysReg::TpidrEl0, the only one
+      save(i.dst, d);
+      break;
+    }
+    case Opcode::SetSysReg:
+      a_.mov(x86::qword_ptr(kCpu, kTpidr), in(i.a[0], x86::rax));
+      break;
     case Opcode::Clz:
       // BSR gives the highest set bit and ZF for a zero input (then -1 stands in, so that
       // (w - 1) - (-1) = w, Arm's CountLeadingZeroBits of 0).
@@ -641,6 +718,187 @@ void Emitter::emit(const Inst& i) {
   }
 }
 
+// Arm RBIT on x86: byte swap, then swap nibbles, bit pairs and bits with masks.
+void Emitter::rbit(const Inst& i) {
+  const unsigned w = i.width;
+  const x86::Gp ax = R(w, x86::rax), cx = R(w, x86::rcx), dx = R(w, x86::rdx);
+  load(x86::rax, i.a[0]);
+  a_.bswap(ax);
+  static constexpr struct { unsigned shift; uint64_t mask; } kSteps[] = {
+      {4, 0x0f0f0f0f0f0f0f0full}, {2, 0x3333333333333333ull}, {1, 0x5555555555555555ull}};
+  for (const auto& st : kSteps) {
+    a_.mov(x86::rdx, st.mask);
+    a_.mov(cx, ax);
+    a_.shr(cx, st.shift);
+    a_.and_(cx, dx);  // high parts moved down
+    a_.and_(ax, dx);
+    a_.shl(ax, st.shift);  // low parts moved up
+    a_.or_(ax, cx);
+  }
+  save(i.dst, x86::rax);
+}
+
+// Scalar FP on the host. Fast path: FPCR default (round to nearest, no FZ/DN), the nearest
+// result finite, normal and above the smallest normal (so no NaN rules, no underflow, no
+// overflow, no invalid or divide-by-zero); then the only flag is inexact, found by rounding
+// the same operation up and down (AVX-512 embedded rounding: MXCSR is neither read nor
+// written). Everything else runs the interpreter handler out of line.
+void Emitter::fp_op(const Inst& i) {
+  const auto kind = ir::FpKind(i.aux);
+  const bool dbl = i.width == 8;
+  const unsigned d = i.imm & 0xff, n = (i.imm >> 8) & 0xff, m = (i.imm >> 16) & 0xff,
+                 ad = (i.imm >> 24) & 0xff;
+  const auto vscalar = [&](unsigned r) {
+    return dbl ? x86::qword_ptr(kCpu, kV + 16 * int32_t(r)) : x86::dword_ptr(kCpu, kV + 16 * int32_t(r));
+  };
+  const int32_t vd = kV + 16 * int32_t(d);
+  const auto store_result = [&](const x86::Xmm& x) {
+    if (dbl) {
+      a_.movq(x86::qword_ptr(kCpu, vd), x);
+    } else {
+      a_.movd(x86::dword_ptr(kCpu, vd), x);
+      a_.mov(x86::dword_ptr(kCpu, vd + 4), 0);
+    }
+    a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+  };
+  const uint64_t sign = dbl ? uint64_t{1} << 63 : uint64_t{1} << 31;
+  if (kind == ir::FpKind::Mov || kind == ir::FpKind::Abs || kind == ir::FpKind::Neg) {
+    if (dbl) a_.mov(x86::rax, vscalar(n));
+    else a_.mov(x86::eax, vscalar(n));
+    if (kind == ir::FpKind::Abs) {
+      a_.mov(x86::rcx, ~sign);
+      a_.and_(x86::rax, x86::rcx);
+    } else if (kind == ir::FpKind::Neg) {
+      a_.mov(x86::rcx, sign);
+      a_.xor_(x86::rax, x86::rcx);
+    }
+    a_.mov(x86::qword_ptr(kCpu, vd), x86::rax);  // a single's upper half is zero here
+    a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+    return;
+  }
+  Label done = a_.newLabel();
+  const Label slow = slow_call(i.imm2, i.imm >> 32, done);
+  if (!host_has_avx512f()) {
+    a_.jmp(slow);
+    a_.bind(done);
+    return;
+  }
+  a_.test(x86::dword_ptr(kCpu, kFpcr), kFpcrNonDefault);
+  a_.jnz(slow);
+  using x86::xmm0, x86::xmm1, x86::xmm2, x86::xmm3, x86::xmm4, x86::xmm5;
+  const auto load_x = [&](const x86::Xmm& x, unsigned r) {
+    if (dbl) a_.vmovsd(x, vscalar(r));
+    else a_.vmovss(x, vscalar(r));
+  };
+  // xmm1 = n, xmm2 = m, xmm3 = a; xmm0 nearest, xmm4 up, xmm5 down.
+  load_x(xmm1, n);
+  if (kind != ir::FpKind::Sqrt) load_x(xmm2, m);
+  const bool fused = kind == ir::FpKind::MAdd || kind == ir::FpKind::MSub ||
+                     kind == ir::FpKind::NMAdd || kind == ir::FpKind::NMSub;
+  for (int round = 0; round < 3; ++round) {
+    const x86::Xmm out = round == 0 ? xmm0 : round == 1 ? xmm4 : xmm5;
+    if (fused) load_x(out, ad);
+    if (round == 1) a_.ru_sae();
+    else if (round == 2) a_.rd_sae();
+    else a_.rn_sae();
+    using K = ir::FpKind;
+    switch (kind) {
+      case K::Add: dbl ? a_.vaddsd(out, xmm1, xmm2) : a_.vaddss(out, xmm1, xmm2); break;
+      case K::Sub: dbl ? a_.vsubsd(out, xmm1, xmm2) : a_.vsubss(out, xmm1, xmm2); break;
+      case K::Mul: case K::NMul: dbl ? a_.vmulsd(out, xmm1, xmm2) : a_.vmulss(out, xmm1, xmm2); break;
+      case K::Div: dbl ? a_.vdivsd(out, xmm1, xmm2) : a_.vdivss(out, xmm1, xmm2); break;
+      case K::Sqrt: dbl ? a_.vsqrtsd(out, xmm1, xmm1) : a_.vsqrtss(out, xmm1, xmm1); break;
+      // Arm: FMADD a + n*m, FMSUB a - n*m, FNMADD -a - n*m, FNMSUB -a + n*m.
+      case K::MAdd: dbl ? a_.vfmadd231sd(out, xmm1, xmm2) : a_.vfmadd231ss(out, xmm1, xmm2); break;
+      case K::MSub: dbl ? a_.vfnmadd231sd(out, xmm1, xmm2) : a_.vfnmadd231ss(out, xmm1, xmm2); break;
+      case K::NMAdd: dbl ? a_.vfnmsub231sd(out, xmm1, xmm2) : a_.vfnmsub231ss(out, xmm1, xmm2); break;
+      case K::NMSub: dbl ? a_.vfmsub231sd(out, xmm1, xmm2) : a_.vfmsub231ss(out, xmm1, xmm2); break;
+      default: break;
+    }
+    if (round == 0) {
+      // Exponent field of the nearest result in 2 .. max-1, else the slow path.
+      if (dbl) {
+        a_.vmovq(x86::rax, xmm0);
+        a_.shr(x86::rax, 52);
+        a_.and_(x86::eax, 0x7ff);
+        a_.sub(x86::eax, 2);
+        a_.cmp(x86::eax, 0x7fe - 2);
+      } else {
+        a_.vmovd(x86::eax, xmm0);
+        a_.shr(x86::eax, 23);
+        a_.and_(x86::eax, 0xff);
+        a_.sub(x86::eax, 2);
+        a_.cmp(x86::eax, 0xfe - 2);
+      }
+      a_.ja(slow);
+    }
+  }
+  Label exact = a_.newLabel();
+  if (dbl) a_.vucomisd(xmm4, xmm5);
+  else a_.vucomiss(xmm4, xmm5);
+  a_.je(exact);
+  a_.or_(x86::dword_ptr(kCpu, kFpsr), arm64::fpsr::kIXC);
+  a_.bind(exact);
+  if (kind == ir::FpKind::NMul) {  // FNMUL negates the rounded product
+    if (dbl) {
+      a_.vmovq(x86::rax, xmm0);
+      a_.btc(x86::rax, 63);
+      a_.mov(x86::qword_ptr(kCpu, vd), x86::rax);
+      a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+    } else {
+      a_.vmovd(x86::eax, xmm0);
+      a_.btc(x86::eax, 31);
+      a_.mov(x86::qword_ptr(kCpu, vd), x86::rax);
+      a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+    }
+  } else {
+    store_result(xmm0);
+  }
+  a_.bind(done);
+}
+
+// FCMP/FCMPE: NZCV from the host's unordered compare; a NaN operand (unordered: FCMPE always
+// signals, FCMP only for a signalling NaN) or FPCR.FZ runs the handler, and NZCV is read back.
+void Emitter::fp_cmp(const Inst& i) {
+  const bool dbl = i.width == 8, with_zero = i.aux & 2;
+  const unsigned n = (i.imm >> 8) & 0xff, m = (i.imm >> 16) & 0xff;
+  const auto vscalar = [&](unsigned r) {
+    return dbl ? x86::qword_ptr(kCpu, kV + 16 * int32_t(r)) : x86::dword_ptr(kCpu, kV + 16 * int32_t(r));
+  };
+  Label done = a_.newLabel(), after_slow = a_.newLabel();
+  const Label slow = slow_call(i.imm2, i.imm >> 32, after_slow);
+  a_.test(x86::dword_ptr(kCpu, kFpcr), arm64::fpcr::kFZ);
+  a_.jnz(slow);
+  // ucomis m, n: "above" is n < m (ordered), "below or equal" is n >= m or unordered.
+  if (dbl) {
+    a_.movsd(x86::xmm0, vscalar(n));
+    if (with_zero) a_.xorpd(x86::xmm1, x86::xmm1);
+    else a_.movsd(x86::xmm1, vscalar(m));
+    a_.ucomisd(x86::xmm1, x86::xmm0);
+  } else {
+    a_.movss(x86::xmm0, vscalar(n));
+    if (with_zero) a_.xorps(x86::xmm1, x86::xmm1);
+    else a_.movss(x86::xmm1, vscalar(m));
+    a_.ucomiss(x86::xmm1, x86::xmm0);
+  }
+  a_.jp(slow);
+  // Ordered: N = n < m, Z = n == m, C = n >= m, V = 0.
+  a_.seta(x86::al);
+  a_.sete(x86::cl);
+  a_.setbe(x86::dl);
+  a_.movzx(x86::eax, x86::al);
+  a_.movzx(x86::ecx, x86::cl);
+  a_.movzx(x86::edx, x86::dl);
+  a_.lea(x86::eax, x86::ptr(x86::rcx, x86::rax, 1));
+  a_.lea(x86::eax, x86::ptr(x86::rdx, x86::rax, 1));
+  a_.shl(x86::eax, 29);
+  a_.jmp(done);
+  a_.bind(after_slow);
+  a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));
+  a_.bind(done);
+  save(i.dst, x86::rax);
+}
+
 // The x86 condition that equals Arm condition `holds.aux` right after compare() of the flag
 // op defining holds.a[0], when there is one (Arm C after a subtraction is x86 NOT CF; after a
 // logical op C = V = 0, which x86 TEST also leaves in CF/OF only for the signed conditions).
@@ -699,7 +957,7 @@ void Emitter::allocate_registers() {
     }
     // A Store's operands are reloaded after its log call, so the call counts as inside their
     // range (hence the range test below is (def, last]).
-    const bool call = i.op == Opcode::CallInterp ||
+    const bool call = ir::has(i.op, ir::opflag::C) ||
                       ((i.op == Opcode::Store || i.op == Opcode::VStore) && log_stores_);
     calls[k + 1] = calls[k] + (call ? 1 : 0);
   }
@@ -766,6 +1024,19 @@ bool Emitter::run(std::string* error) {
   // the interpreter's is). Off by default: the memory add chains every block to the last.
   if (count_insns_) a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
   for (const Inst& i : b_.insts) emit(i);
+  for (const Slow& sl : slow_) {
+    static constexpr x86::Gp kSaved[] = {x86::rsi, x86::rdi, x86::r8, x86::r9, x86::r10, x86::r11};
+    a_.bind(sl.label);
+    a_.mov(x86::rax, sl.pc);
+    a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+    for (const auto& r : kSaved) a_.push(r);  // 48 bytes: rsp stays 16-byte aligned
+    a_.mov(x86::rdi, kCpu);
+    a_.mov(x86::esi, sl.insn);
+    a_.mov(x86::rax, sl.fn);
+    a_.call(x86::rax);
+    for (size_t k = std::size(kSaved); k-- > 0;) a_.pop(kSaved[k]);
+    a_.jmp(sl.back);
+  }
   for (const Abort& ab : aborts_) {
     a_.bind(ab.label);
     a_.mov(x86::rsi, ab.addr);

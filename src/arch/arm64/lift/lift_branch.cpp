@@ -104,4 +104,37 @@ bool TBNZ(Lifter& L, uint32_t insn) {
 
 bool NOP(Lifter&, uint32_t) { return true; }
 
+// MRS/MSR of the registers user code touches in loops: TPIDR_EL0 (thread pointer) and, for
+// MRS, NZCV. Every other system register is declined (the handler has the full list).
+namespace {
+constexpr uint32_t kSysTpidrEl0 = 0b11'011'1101'0000'010, kSysNzcv = 0b11'011'0100'0010'000;
+template <const Pattern& P>
+uint32_t sysreg(uint32_t insn) {
+  const Fields<P> f{insn};
+  return (2 + f.template u<'o'>()) << 14 | f.template u<'p'>() << 11 | f.template u<'k'>() << 7 |
+         f.template u<'m'>() << 3 | f.template u<'q'>();
+}
+}  // namespace
+
+bool MRS(Lifter& L, uint32_t insn) {
+  const unsigned t = Fields<pat::MRS>{insn}.u<'t'>();
+  switch (sysreg<pat::MRS>(insn)) {
+    case kSysTpidrEl0:
+      L.set_x(t, L.b.emit({.op = Opcode::GetSysReg, .aux = uint8_t(ir::SysReg::TpidrEl0)}));
+      return true;
+    case kSysNzcv:
+      L.set_x(t, L.op(Opcode::And, 64, L.b.get_nzcv(), L.k(0xf0000000u)));
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool MSR_reg(Lifter& L, uint32_t insn) {
+  if (sysreg<pat::MSR_reg>(insn) != kSysTpidrEl0) return false;
+  L.b.emit({.op = Opcode::SetSysReg, .aux = uint8_t(ir::SysReg::TpidrEl0),
+            .a = {L.x(Fields<pat::MSR_reg>{insn}.u<'t'>()), ir::kNoTemp, ir::kNoTemp}});
+  return true;
+}
+
 }  // namespace xvm::arm64::lift

@@ -186,6 +186,13 @@ bool CLZ(Lifter& L, uint32_t insn) {
   return true;
 }
 
+// RBIT then CLZ (count trailing zeros) becomes one Ctz in ir::optimize.
+bool RBIT(Lifter& L, uint32_t insn) {
+  const Fields<pat::RBIT> f{insn};
+  L.set_x(f.u<'d'>(), L.b.op1(Opcode::Rbit, f.u<'s'>() ? 64 : 32, L.x(f.u<'n'>())));
+  return true;
+}
+
 bool UDIV(Lifter& L, uint32_t i) { return two_source<pat::UDIV>(L, i, Opcode::UDiv); }
 bool SDIV(Lifter& L, uint32_t i) { return two_source<pat::SDIV>(L, i, Opcode::SDiv); }
 bool LSLV(Lifter& L, uint32_t i) { return two_source<pat::LSLV>(L, i, Opcode::Lsl); }

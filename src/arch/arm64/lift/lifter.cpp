@@ -53,6 +53,7 @@ void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, Li
     const uint32_t temps_mark = out.ntemps;
     const DecodeEntry* e = decode(insn);
     const LiftFn fn = lifter_for(e);
+    L.entry = e;
     ++out.guest_insns;
     if (fn && fn(L, insn)) continue;
     // Not lifted (or declined): run the interpreter's handler, which also raises UNDEF for

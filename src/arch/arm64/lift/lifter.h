@@ -19,6 +19,7 @@ class Lifter {
   explicit Lifter(ir::Block& b) : b(b) {}
   ir::Builder b;
   uint64_t pc = 0;     // address of the instruction being lifted
+  const DecodeEntry* entry = nullptr;  // its decode-table line (entry->handler: the slow path)
   bool ended = false;  // the instruction emitted the block's terminator
 
   // Register operands (Arm ARM: X[n] reads 31 as XZR; the SP forms read slot 31).
