@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "arch/arm64/cpu.h"
@@ -23,6 +24,16 @@ class CodeSource {
   virtual bool fetch(uint64_t addr, uint32_t* insn) const = 0;
   // A vCPU executed IC IVAU: every other vCPU reading this code must drop its decoded blocks.
   virtual void broadcast_code_change() const {}
+  // Code changes (mappings replaced, removed or re-protected; IC IVAU) are numbered. The
+  // ranges [start, end) that changed after change number `seq` are appended to `ranges`
+  // ([0, ~0) when they are not known any more), and the current number is returned.
+  virtual uint64_t code_changes_since(uint64_t seq,
+                                      std::vector<std::pair<uint64_t, uint64_t>>* ranges) const {
+    (void)seq;
+    ranges->push_back({0, ~uint64_t{0}});
+    return 0;
+  }
+  virtual uint64_t code_change_seq() const { return 0; }
 };
 
 // One decoded guest instruction: the handler that executes it and its encoding.

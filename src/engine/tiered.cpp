@@ -72,6 +72,8 @@ JitStats& operator+=(JitStats& a, const JitStats& b) {
   a.links_patched += b.links_patched;
   a.cache_flushes += b.cache_flushes;
   a.code_flushes += b.code_flushes;
+  a.invalidations += b.invalidations;
+  a.blocks_invalidated += b.blocks_invalidated;
   a.check_blocks += b.check_blocks;
   a.check_mismatches += b.check_mismatches;
   return a;
@@ -83,12 +85,14 @@ void print_jit_stats(const JitStats& s, std::FILE* out) {
                "xvm: jit: %llu blocks / %llu guest instructions translated (%.1f%% through the "
                "interpreter handler), %.0f ns and %.1f host bytes per guest instruction; "
                "%llu instructions interpreted while cold; %llu dispatcher entries, %llu links "
-               "patched; %llu cache-full flushes, %llu code flushes",
+               "patched; %llu cache-full flushes, %llu code flushes, %llu code ranges "
+               "invalidated (%llu blocks)",
                (unsigned long long)s.blocks_translated, (unsigned long long)s.insns_translated,
                100.0 * double(s.insns_interp_call) / n, double(s.translate_ns) / n,
                double(s.host_bytes) / n, (unsigned long long)s.insns_interpreted,
                (unsigned long long)s.jit_entries, (unsigned long long)s.links_patched,
-               (unsigned long long)s.cache_flushes, (unsigned long long)s.code_flushes);
+               (unsigned long long)s.cache_flushes, (unsigned long long)s.code_flushes,
+               (unsigned long long)s.invalidations, (unsigned long long)s.blocks_invalidated);
   if (s.check_blocks)
     std::fprintf(out, "; --check: %llu blocks compared, %llu mismatches",
                  (unsigned long long)s.check_blocks, (unsigned long long)s.check_mismatches);
@@ -102,6 +106,8 @@ struct Tiered::Impl {
   std::vector<jit::x64::IndirectEntry> table;
   // Direct exits waiting for their target's translation, by target pc.
   std::unordered_map<uint64_t, std::vector<uint8_t*>> pending_links;
+  // Direct exits patched to jump to a translation, by target pc (undone by invalidate).
+  std::unordered_map<uint64_t, std::vector<uint8_t*>> linked;
   arm64::lift::LiftStats lift;
   ir::Block ir;  // scratch, reused between translations
   std::vector<LoggedStore> store_log;
@@ -109,7 +115,7 @@ struct Tiered::Impl {
 
 Tiered::Tiered(const CodeSource& code, const JitOptions& opts)
     : code_(code), opts_(opts), impl_(std::make_unique<Impl>(opts.cache_bytes)),
-      fast_(1u << kFastBits, nullptr) {
+      fast_(1u << kFastBits, nullptr), code_seq_(code.code_change_seq()) {
   memory::install_host_fault_handler();
   impl_->stubs.data_abort = &jit_data_abort;
   impl_->stubs.log_store = &jit_log_store;
@@ -130,8 +136,64 @@ void Tiered::flush() {
   std::fill(impl_->table.begin(), impl_->table.end(),
             jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
   impl_->pending_links.clear();
+  impl_->linked.clear();
+  by_page_.clear();
   impl_->cache.reset(impl_->stubs.bytes);
   ++stats_.code_flushes;
+}
+
+void Tiered::invalidate(uint64_t start, uint64_t end) {
+  if (start >= end) return;
+  ++jit_.invalidations;
+  const uint64_t first = start >> 12, last = (end - 1) >> 12;
+  std::vector<uint64_t> pages;
+  if (last - first < by_page_.size()) {
+    for (uint64_t p = first; p <= last; ++p)
+      if (by_page_.count(p)) pages.push_back(p);
+  } else {
+    for (const auto& [p, pcs] : by_page_)
+      if (p >= first && p <= last) pages.push_back(p);
+  }
+  for (uint64_t p : pages) {
+    for (uint64_t pc : by_page_[p]) {
+      auto it = blocks_.find(pc);
+      if (it == blocks_.end()) continue;
+      Block* b = it->second.get();
+      if (b->code) {
+        auto& entry = impl_->table[(pc >> 2) & jit::x64::kIndirectMask];
+        if (entry.pc == pc) entry = {~uint64_t{0}, impl_->stubs.exit};
+        // Exits linked to it fall through to the dispatcher again, and are linked anew when
+        // the code is translated again. (The translation's bytes stay in the cache, unused,
+        // until the next full flush.)
+        if (auto l = impl_->linked.find(pc); l != impl_->linked.end()) {
+          auto& waiting = impl_->pending_links[pc];
+          for (uint8_t* site : l->second) {
+            jit::CodeCache::patch_jump(site, site + 5);
+            waiting.push_back(site);
+          }
+          impl_->linked.erase(l);
+        }
+      }
+      Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
+      if (slot == b) slot = nullptr;
+      blocks_.erase(it);
+      ++jit_.blocks_invalidated;
+    }
+    by_page_.erase(p);
+  }
+}
+
+void Tiered::apply_code_changes() {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  code_seq_ = code_.code_changes_since(code_seq_, &ranges);
+  for (const auto& [start, end] : ranges) {
+    if (start == 0 && end == ~uint64_t{0}) {
+      flush();
+      ++jit_.code_flushes;
+      return;
+    }
+  }
+  for (const auto& [start, end] : ranges) invalidate(start, end);
 }
 
 Tiered::Block* Tiered::decode_block(uint64_t pc) {
@@ -147,6 +209,7 @@ Tiered::Block* Tiered::decode_block(uint64_t pc) {
   stats_.insns_decoded += b->count;
   Block* raw = b.get();
   blocks_[pc] = std::move(b);
+  by_page_[pc >> 12].push_back(pc);
   return raw;
 }
 
@@ -216,8 +279,10 @@ bool Tiered::translate(Block* b, bool* flushed) {
     auto& table = impl_->table;
     table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
     if (auto it = impl_->pending_links.find(b->pc); it != impl_->pending_links.end()) {
+      auto& in = impl_->linked[b->pc];
       for (uint8_t* site : it->second) {
         jit::CodeCache::patch_jump(site, b->code);
+        in.push_back(site);
         ++jit_.links_patched;
       }
       impl_->pending_links.erase(it);
@@ -226,6 +291,7 @@ bool Tiered::translate(Block* b, bool* flushed) {
       auto t = blocks_.find(l.target);
       if (t != blocks_.end() && t->second->code) {
         jit::CodeCache::patch_jump(l.site, t->second->code);
+        impl_->linked[l.target].push_back(l.site);
         ++jit_.links_patched;
       } else {
         impl_->pending_links[l.target].push_back(l.site);
@@ -329,10 +395,7 @@ Stop Tiered::run(Cpu& cpu) {
     if (cpu.pending) [[unlikely]] {
       const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
       if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
-      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) {
-        flush();
-        ++jit_.code_flushes;
-      }
+      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) apply_code_changes();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

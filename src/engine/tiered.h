@@ -37,7 +37,9 @@ struct JitStats {
   uint64_t jit_entries = 0;        // dispatcher -> translated code transitions
   uint64_t links_patched = 0;      // direct exits patched to jump straight to their target
   uint64_t cache_flushes = 0;      // because the cache was full
-  uint64_t code_flushes = 0;       // because guest code may have changed (IC IVAU, munmap...)
+  uint64_t code_flushes = 0;       // everything dropped: guest code may have changed (IC IVAU)
+  uint64_t invalidations = 0;      // code ranges changed (mmap over code, munmap, mprotect)
+  uint64_t blocks_invalidated = 0; // decoded or translated blocks dropped by those
   uint64_t check_blocks = 0;       // --check: blocks compared
   uint64_t check_mismatches = 0;   // --check: blocks whose results differed
 };
@@ -54,6 +56,9 @@ class Tiered {
   arm64::Stop run(arm64::Cpu& cpu);
   // Drops every decoded block and every translation.
   void flush();
+  // Drops the blocks (decoded and translated) on the pages of [start, end); links into them
+  // fall back to the dispatcher until they are translated again.
+  void invalidate(uint64_t start, uint64_t end);
 
   const EngineStats& stats() const { return stats_; }
   const JitStats& jit_stats() const { return jit_; }
@@ -73,6 +78,8 @@ class Tiered {
   struct Impl;
 
   Block* lookup(uint64_t pc);
+  // Applies the code changes logged since the last call (CodeSource::code_changes_since).
+  void apply_code_changes();
   Block* decode_block(uint64_t pc);
   // Translates b; false when it could not (b is then marked), or when the cache was flushed
   // to make room (then b no longer exists).
@@ -85,6 +92,9 @@ class Tiered {
   std::unique_ptr<Impl> impl_;
   std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
   std::vector<Block*> fast_;
+  // Block pcs by guest page (invalidate), and the last code change applied.
+  std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
+  uint64_t code_seq_ = 0;
   EngineStats stats_;
   JitStats jit_;
 };

@@ -46,6 +46,11 @@ class ArenaCode final : public engine::CodeSource {
  public:
   ArenaCode(const memory::Arena& a, Process& p) : arena_(a), process_(p) {}
   void broadcast_code_change() const override { process_.flush_code_all_threads(); }
+  uint64_t code_changes_since(uint64_t seq,
+                              std::vector<std::pair<uint64_t, uint64_t>>* ranges) const override {
+    return process_.code_changes_since(seq, ranges);
+  }
+  uint64_t code_change_seq() const override { return process_.code_change_seq(); }
   bool fetch(uint64_t addr, uint32_t* insn) const override {
     if ((addr & 3) || !arena_.executable(addr)) return false;
     std::memcpy(insn, arena_.base() + addr, 4);
@@ -353,10 +358,35 @@ void Process::forget_other_threads() {
   self->tid = static_cast<int>(gettid());
 }
 
-void Process::flush_code_all_threads() {
+void Process::flush_code_all_threads(uint64_t addr, uint64_t len) {
+  {
+    constexpr size_t kLogSize = 1024;  // an engine further behind than this flushes everything
+    std::lock_guard log_lock(code_log_mu_);
+    const uint64_t end = addr + len < addr ? ~uint64_t{0} : addr + len;
+    code_log_.push_back({len == ~uint64_t{0} ? 0 : addr, len == ~uint64_t{0} ? ~uint64_t{0} : end});
+    if (code_log_.size() > kLogSize) code_log_.pop_front();
+    ++code_seq_;
+  }
   std::lock_guard lock(threads_mu_);
   for (auto& t : threads_)
     __atomic_or_fetch(&t->cpu.pending, uint32_t{arm64::kPendingFlushCode}, __ATOMIC_SEQ_CST);
+}
+
+uint64_t Process::code_changes_since(uint64_t seq,
+                                     std::vector<std::pair<uint64_t, uint64_t>>* ranges) {
+  std::lock_guard lock(code_log_mu_);
+  const uint64_t oldest = code_seq_ - code_log_.size();  // changes after this one are logged
+  if (seq < oldest) {
+    ranges->push_back({0, ~uint64_t{0}});
+  } else {
+    for (uint64_t k = seq - oldest; k < code_log_.size(); ++k) ranges->push_back(code_log_[k]);
+  }
+  return code_seq_;
+}
+
+uint64_t Process::code_change_seq() {
+  std::lock_guard lock(code_log_mu_);
+  return code_seq_;
 }
 
 void Process::handle_stop(Thread& t, const arm64::Stop& s) {

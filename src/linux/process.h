@@ -3,11 +3,13 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arch/arm64/cpu.h"
@@ -97,7 +99,12 @@ class Process {
   // After fork(): only the calling thread exists in the child.
   void forget_other_threads();
   // Guest code changed (mapping change, IC IVAU): every thread drops its decoded blocks.
-  void flush_code_all_threads();
+  // Guest code in [addr, addr + len) may have changed (default: anywhere): every thread drops
+  // what it decoded or translated there before it runs on (the change is logged for
+  // code_changes_since, and each thread gets kPendingFlushCode).
+  void flush_code_all_threads(uint64_t addr = 0, uint64_t len = ~uint64_t{0});
+  uint64_t code_changes_since(uint64_t seq, std::vector<std::pair<uint64_t, uint64_t>>* ranges);
+  uint64_t code_change_seq();
  private:
   Process() = default;
   [[noreturn]] void run_thread(Thread& t);
@@ -109,6 +116,10 @@ class Process {
   std::unique_ptr<memory::Arena> arena_;
   std::unique_ptr<engine::CodeSource> code_;
   std::mutex threads_mu_;
+  // The last code changes, numbered code_seq_ - code_log_.size() + 1 .. code_seq_.
+  std::mutex code_log_mu_;
+  std::deque<std::pair<uint64_t, uint64_t>> code_log_;
+  uint64_t code_seq_ = 0;
   std::vector<std::unique_ptr<Thread>> threads_;
   uint64_t retired_icount_ = 0;  // instructions of threads that have exited
   uint64_t start_ns_ = 0;

@@ -21,7 +21,7 @@ std::string fd_name(int fd) {
 
 // Decoded blocks of a range whose mapping changes are dropped (only when it held code).
 void code_changed(Process& p, uint64_t addr, uint64_t len) {
-  if (p.arena().any_exec(addr, len)) p.flush_code_all_threads();
+  if (p.arena().any_exec(addr, len)) p.flush_code_all_threads(addr, len);
 }
 
 }  // namespace
