@@ -50,6 +50,27 @@ std::optional<uint64_t> fold(const Inst& i, const std::vector<std::optional<uint
   }
 }
 
+// The operand that an operation with a neutral constant passes through, if any.
+std::optional<Temp> identity(const Inst& i, const std::vector<std::optional<uint64_t>>& k) {
+  const auto is = [&](unsigned n, uint64_t v) { return k[i.a[n]] && (*k[i.a[n]] & mask(i.width)) == v; };
+  switch (i.op) {
+    case Opcode::Add: case Opcode::Or: case Opcode::Xor:
+      if (is(1, 0)) return i.a[0];
+      if (is(0, 0)) return i.a[1];
+      return std::nullopt;
+    case Opcode::Sub: case Opcode::Lsl: case Opcode::Lsr: case Opcode::Asr: case Opcode::Ror:
+    case Opcode::AndNot: case Opcode::OrNot:
+      if (i.op == Opcode::OrNot ? is(1, mask(i.width)) : is(1, 0)) return i.a[0];
+      return std::nullopt;
+    case Opcode::And:
+      if (is(1, mask(i.width))) return i.a[0];
+      if (is(0, mask(i.width))) return i.a[1];
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
 OptStats optimize(Block& b) {
@@ -105,6 +126,19 @@ OptStats optimize(Block& b) {
         break;
       default:
         if (has(i.op, R)) {
+          // x op 0 (and 0 | x, 0 + x, x & ~0) is x: the A64 register moves (ORR Xd, XZR, Xm;
+          // ADD Xd, Xn, #0). In width 32 the result is x zero-extended.
+          if (auto x = identity(i, konst)) {
+            const Temp d = i.dst;
+            if (i.width == 64) {
+              remap[d] = *x;
+              i = Inst{.op = Opcode::Const, .dst = d, .imm = 0};  // dead now, swept below
+            } else {
+              i = Inst{.op = Opcode::ZExt, .width = 64, .aux = 32, .dst = d, .a = {*x, kNoTemp, kNoTemp}};
+            }
+            ++st.folded;
+            break;
+          }
           if (auto v = fold(i, konst)) {
             const Temp d = i.dst;
             i = Inst{.op = Opcode::Const, .dst = d, .imm = *v};

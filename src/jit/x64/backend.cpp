@@ -97,9 +97,10 @@ class Emitter {
     if (reg_[t] < 0) return std::nullopt;
     return x86::gpq(uint32_t(reg_[t]));
   }
-  void load(const x86::Gp& r, Temp t) {
+  // Temp t into register r; with keep_flags, never by XOR (the host flags are live).
+  void load(const x86::Gp& r, Temp t, bool keep_flags = false) {
     if (konst_[t]) {
-      if (*konst_[t] == 0) a_.xor_(r.r32(), r.r32());
+      if (*konst_[t] == 0 && !keep_flags) a_.xor_(r.r32(), r.r32());
       else a_.mov(r.r64(), *konst_[t]);
     } else if (auto h = reg(t)) {
       if (h->id() != r.id()) a_.mov(r.r64(), *h);
@@ -408,8 +409,8 @@ void Emitter::emit(const Inst& i) {
       save(i.dst, x86::rax);
       break;
     case Opcode::SetNZCV:
-      load(x86::rax, i.a[0]);
-      a_.mov(x86::dword_ptr(kCpu, kNzcv), x86::eax);
+      if (auto k = imm32(i.a[0], 32)) a_.mov(x86::dword_ptr(kCpu, kNzcv), *k);
+      else a_.mov(x86::dword_ptr(kCpu, kNzcv), in(i.a[0], x86::rax).r32());
       break;
     case Opcode::Add: case Opcode::Sub: case Opcode::And: case Opcode::Or: case Opcode::Xor:
     case Opcode::AndNot: case Opcode::OrNot: case Opcode::XorNot: case Opcode::Mul:
@@ -533,7 +534,7 @@ void Emitter::emit(const Inst& i) {
       carry_op(i);
       break;
     case Opcode::CondHolds:
-      if (fused_[i.dst]) break;  // emitted as compare-and-branch by its ExitCond
+      if (fused_[i.dst]) break;  // emitted as compare-and-branch (ExitCond) or cmov (Select)
       if (auto cc = host_cond(i)) {
         compare(b_.insts[size_t(def_[i.a[0]])]);
         a_.set(*cc, x86::al);
@@ -555,6 +556,19 @@ void Emitter::emit(const Inst& i) {
       x86::Gp d = out(i.dst);
       const auto in_d = [&](Temp t) { return !konst_[t] && reg(t) && reg(t)->id() == d.id(); };
       if (in_d(i.a[1]) && i.a[1] != i.a[2]) d = x86::rax;
+      if (fused_[i.a[0]]) {
+        // CSEL and friends on flags of this block: the host compare, then CMOVcc. The
+        // compare reads its operands first (d may be one of their registers).
+        const Inst& holds = b_.insts[size_t(def_[i.a[0]])];
+        compare(b_.insts[size_t(def_[holds.a[0]])]);
+        x86::Gp v = x86::rdx;
+        if (auto h = reg(i.a[1]); h && !konst_[i.a[1]]) v = *h;
+        else load(x86::rdx, i.a[1], true);
+        load(d, i.a[2], true);
+        a_.cmov(*host_cond(holds), R(w, d), R(w, v));  // a 32-bit CMOV zero-extends
+        save(i.dst, d);
+        break;
+      }
       x86::Gp c = in(i.a[0], x86::rdx);
       if (c.id() == d.id()) {
         a_.mov(x86::rdx, c);
@@ -563,8 +577,7 @@ void Emitter::emit(const Inst& i) {
       const x86::Gp v = in(i.a[1], x86::rcx);
       load(d, i.a[2]);
       a_.test(c, c);
-      a_.cmovnz(R(w, d), R(w, v));
-      if (w == 32) a_.mov(d.r32(), d.r32());
+      a_.cmovnz(R(w, d), R(w, v));  // a 32-bit CMOV zero-extends whether it moves or not
       save(i.dst, d);
       break;
     }
@@ -978,15 +991,20 @@ void Emitter::allocate_registers() {
     if ((i.op == Opcode::FlagsAdd || i.op == Opcode::FlagsSub || i.op == Opcode::FlagsLogic) &&
         packed_uses[i.dst] == 0)
       elided_[i.dst] = true;
+  std::vector<int32_t> user(b_.ntemps, -1);  // the (last) instruction reading each temp
+  for (size_t k = 0; k < n; ++k)
+    for (unsigned a = 0; a < ir::info(b_.insts[k].op).nargs; ++a) user[b_.insts[k].a[a]] = int32_t(k);
   for (size_t k = 0; k < n; ++k) {
     const Inst& i = b_.insts[k];
     if (i.op != Opcode::CondHolds || !host_cond(i)) continue;
     const Inst& flags = b_.insts[size_t(def[i.a[0]])];
     size_t at = k;
-    const Inst& term = b_.insts[n - 1];
-    if (uses[i.dst] == 1 && term.op == Opcode::ExitCond && term.a[0] == i.dst) {
-      fused_[i.dst] = true;
-      at = n - 1;
+    if (uses[i.dst] == 1 && user[i.dst] >= 0) {
+      const Inst& u = b_.insts[size_t(user[i.dst])];
+      if ((u.op == Opcode::ExitCond || u.op == Opcode::Select) && u.a[0] == i.dst) {
+        fused_[i.dst] = true;
+        at = size_t(user[i.dst]);
+      }
     }
     for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a)
       last[flags.a[a]] = std::max(last[flags.a[a]], int32_t(at));
