@@ -81,7 +81,7 @@ std::string verify(const Block& b) {
     const bool mem = i.op == Opcode::Load || i.op == Opcode::Store || i.op == Opcode::VLoad ||
                      i.op == Opcode::VStore || i.op == Opcode::CheckRange ||
                      i.op == Opcode::VGet || i.op == Opcode::VSet || i.op == Opcode::FpOp ||
-                     i.op == Opcode::FpCmp;
+                     i.op == Opcode::FpCmp || i.op == Opcode::VecOp || i.op == Opcode::VDup;
     const unsigned max_bytes = i.op == Opcode::CheckRange ? 32 : 16;
     if (mem ? !(std::has_single_bit(unsigned(i.width)) && i.width <= max_bytes)
             : !(i.width == 32 || i.width == 64)) {

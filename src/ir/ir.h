@@ -35,6 +35,15 @@ enum class FpKind : uint8_t {
 constexpr uint64_t fp_regs(unsigned d, unsigned n, unsigned m = 0, unsigned a = 0) {
   return d | n << 8 | m << 16 | a << 24;
 }
+// The operation of a VecOp (opcodes.inc), by Arm instruction.
+enum class VecKind : uint8_t {
+  CmEq, CmEqZero,               // CMEQ (register), CMEQ (zero)
+  UMinP, UMaxP,                 // UMINP, UMAXP (bytes)
+  Shrn,                         // SHRN/SHRN2: width = source element bytes, fp_regs a = shift
+  And, Orr, Eor, Bic, Orn,      // bitwise
+  Bsl, Bit, Bif,                // bitwise selects (read V[d] too)
+};
+
 // System registers of GetSysReg/SetSysReg.
 enum class SysReg : uint8_t { TpidrEl0 };
 

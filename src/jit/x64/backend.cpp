@@ -35,6 +35,11 @@ const int32_t kTpidr = off(offsetof(Cpu, tpidr_el0));
 constexpr uint32_t kFpcrNonDefault =
     arm64::fpcr::kFZ | arm64::fpcr::kDN | (3u << arm64::fpcr::kRModeShift);
 
+bool host_has_sse41() {
+  static const bool has = CpuInfo::host().hasFeature(CpuFeatures::X86::kSSE4_1);
+  return has;
+}
+
 bool host_has_avx512f() {
   static const bool has = CpuInfo::host().hasFeature(CpuFeatures::X86::kAVX512_F) &&
                           CpuInfo::host().hasFeature(CpuFeatures::X86::kFMA);
@@ -165,6 +170,8 @@ class Emitter {
     aborts_.push_back({fail, addr, write});
   }
   void fp_op(const Inst& i);
+  void vec_op(const Inst& i);
+  void vec_dup(const Inst& i);
   void fp_cmp(const Inst& i);
   void rbit(const Inst& i);
   // An out-of-line call of interpreter handler `fn` on `insn` that keeps every temp register
@@ -488,6 +495,12 @@ void Emitter::emit(const Inst& i) {
     }
     case Opcode::FpOp:
       fp_op(i);
+      break;
+    case Opcode::VecOp:
+      vec_op(i);
+      break;
+    case Opcode::VDup:
+      vec_dup(i);
       break;
     case Opcode::FpCmp:
       fp_cmp(i);
@@ -868,6 +881,146 @@ void Emitter::fp_op(const Inst& i) {
     store_result(xmm0);
   }
   a_.bind(done);
+}
+
+// Advanced SIMD on SSE2..SSE4.1 registers xmm0-xmm3 (the V registers stay in the Cpu).
+void Emitter::vec_op(const Inst& i) {
+  using ir::VecKind;
+  using x86::xmm0, x86::xmm1, x86::xmm2, x86::xmm3;
+  const auto kind = VecKind(i.aux);
+  const unsigned d = i.imm & 0xff, n = (i.imm >> 8) & 0xff, m = (i.imm >> 16) & 0xff,
+                 extra = (i.imm >> 24) & 0xff;
+  const bool q = (i.imm >> 62) & 1;  // encoding bit 30
+  if (!host_has_sse41()) {
+    Label back = a_.newLabel();
+    a_.jmp(slow_call(i.imm2, i.imm >> 32, back));
+    a_.bind(back);
+    return;
+  }
+  const auto V = [&](unsigned r) { return x86::xmmword_ptr(kCpu, kV + 16 * int32_t(r)); };
+  const int32_t vd = kV + 16 * int32_t(d);
+  const auto put = [&](const x86::Xmm& x) {  // V[d] = x; Q=0: the low 64 bits, upper zeroed
+    if (q) {
+      a_.movdqu(V(d), x);
+    } else {
+      a_.movq(x86::qword_ptr(kCpu, vd), x);
+      a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+    }
+  };
+  // Bytes of x as zero-extended words: even bytes stay in x, odd ones go to xmm2 (clobbers xmm3).
+  const auto split_bytes = [&](const x86::Xmm& x) {
+    a_.movdqa(xmm2, x);
+    a_.psrlw(xmm2, 8);
+    a_.pcmpeqw(xmm3, xmm3);
+    a_.psrlw(xmm3, 8);
+    a_.pand(x, xmm3);
+  };
+  a_.movdqu(xmm0, V(n));
+  if (kind != VecKind::CmEqZero && kind != VecKind::Shrn) a_.movdqu(xmm1, V(m));
+  switch (kind) {
+    case VecKind::CmEq: case VecKind::CmEqZero:
+      if (kind == VecKind::CmEqZero) a_.pxor(xmm1, xmm1);
+      switch (i.width) {
+        case 1: a_.pcmpeqb(xmm0, xmm1); break;
+        case 2: a_.pcmpeqw(xmm0, xmm1); break;
+        case 4: a_.pcmpeqd(xmm0, xmm1); break;
+        default: a_.pcmpeqq(xmm0, xmm1); break;
+      }
+      put(xmm0);
+      break;
+    case VecKind::UMinP: case VecKind::UMaxP: {
+      // Pairs of bytes: min/max of the even and odd byte of each word, packed back to bytes;
+      // the n pairs first, then the m pairs.
+      const bool min = kind == VecKind::UMinP;
+      if (!q) a_.punpcklqdq(xmm0, xmm1);  // the 8 bytes of n, then the 8 of m
+      split_bytes(xmm0);
+      min ? a_.pminuw(xmm0, xmm2) : a_.pmaxuw(xmm0, xmm2);
+      if (q) {
+        split_bytes(xmm1);
+        min ? a_.pminuw(xmm1, xmm2) : a_.pmaxuw(xmm1, xmm2);
+        a_.packuswb(xmm0, xmm1);
+      } else {
+        a_.packuswb(xmm0, xmm0);
+      }
+      put(xmm0);
+      break;
+    }
+    case VecKind::Shrn:
+      // Each source element shifted right and truncated to half its width; SHRN2 (Q=1)
+      // writes the upper half of V[d] and keeps the lower.
+      if (i.width == 2) {
+        a_.psrlw(xmm0, extra);
+        a_.pcmpeqw(xmm3, xmm3);
+        a_.psrlw(xmm3, 8);
+        a_.pand(xmm0, xmm3);
+        a_.packuswb(xmm0, xmm0);
+      } else if (i.width == 4) {
+        a_.psrld(xmm0, extra);
+        a_.pcmpeqd(xmm3, xmm3);
+        a_.psrld(xmm3, 16);
+        a_.pand(xmm0, xmm3);
+        a_.packusdw(xmm0, xmm0);
+      } else {
+        a_.psrlq(xmm0, extra);
+        a_.pshufd(xmm0, xmm0, 0x08);  // the low dword of each qword
+      }
+      if (q) {
+        a_.movq(x86::qword_ptr(kCpu, vd + 8), xmm0);
+      } else {
+        a_.movq(x86::qword_ptr(kCpu, vd), xmm0);
+        a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+      }
+      break;
+    case VecKind::And: a_.pand(xmm0, xmm1); put(xmm0); break;
+    case VecKind::Orr: a_.por(xmm0, xmm1); put(xmm0); break;
+    case VecKind::Eor: a_.pxor(xmm0, xmm1); put(xmm0); break;
+    case VecKind::Bic: a_.pandn(xmm1, xmm0); put(xmm1); break;  // ~m & n
+    case VecKind::Orn:
+      a_.pcmpeqd(xmm2, xmm2);
+      a_.pxor(xmm1, xmm2);
+      a_.por(xmm0, xmm1);
+      put(xmm0);
+      break;
+    case VecKind::Bsl:  // d = m ^ ((m ^ n) & d)
+      a_.movdqu(xmm2, V(d));
+      a_.pxor(xmm0, xmm1);
+      a_.pand(xmm0, xmm2);
+      a_.pxor(xmm0, xmm1);
+      put(xmm0);
+      break;
+    case VecKind::Bit:  // d = d ^ ((d ^ n) & m)
+      a_.movdqu(xmm2, V(d));
+      a_.pxor(xmm0, xmm2);
+      a_.pand(xmm0, xmm1);
+      a_.pxor(xmm0, xmm2);
+      put(xmm0);
+      break;
+    case VecKind::Bif:  // d = d ^ ((d ^ n) & ~m)
+      a_.movdqu(xmm2, V(d));
+      a_.pxor(xmm0, xmm2);
+      a_.pandn(xmm1, xmm0);
+      a_.pxor(xmm1, xmm2);
+      put(xmm1);
+      break;
+  }
+}
+
+void Emitter::vec_dup(const Inst& i) {
+  using x86::xmm0;
+  a_.movq(xmm0, in(i.a[0], x86::rax));
+  switch (i.width) {
+    case 1: a_.punpcklbw(xmm0, xmm0); [[fallthrough]];
+    case 2: a_.punpcklwd(xmm0, xmm0); [[fallthrough]];
+    case 4: a_.pshufd(xmm0, xmm0, 0); break;
+    default: a_.punpcklqdq(xmm0, xmm0); break;
+  }
+  const int32_t vd = kV + 16 * int32_t(i.aux);
+  if (i.imm) {
+    a_.movdqu(x86::xmmword_ptr(kCpu, vd), xmm0);
+  } else {
+    a_.movq(x86::qword_ptr(kCpu, vd), xmm0);
+    a_.mov(x86::qword_ptr(kCpu, vd + 8), 0);
+  }
 }
 
 // FCMP/FCMPE: NZCV from the host's unordered compare; a NaN operand (unordered: FCMPE always

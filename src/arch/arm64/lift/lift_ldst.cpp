@@ -243,6 +243,37 @@ bool LDNP_simd(Lifter& L, uint32_t i) {
   const auto a = vec_opc<pat::LDNP_simd>(i, true);
   return a && pair<pat::LDNP_simd, true>(L, i, *a);
 }
+// LD1/ST1 (multiple structures) with one or two registers: consecutive whole registers (8 or 16
+// bytes each); post-index adds the transfer size (Rm = 31) or Xm, and without post-index a
+// non-zero Rm field is unallocated (declined).
+template <const Pattern& P, unsigned kRegs>
+bool ld1_st1(Lifter& L, uint32_t insn, bool load) {
+  const Fields<P> f{insn};
+  const bool post = f.template u<'p'>();
+  const unsigned m = f.template u<'m'>(), n = f.template u<'n'>(), t = f.template u<'t'>();
+  if (!post && m != 0) return false;
+  const unsigned bytes = f.template u<'q'>() ? 16 : 8, total = bytes * kRegs;
+  const Access a{bytes, load, false, 64, true};
+  const Temp base = L.xsp(n);
+  if (kRegs == 1) {
+    vaccess(L, a, t, base);
+  } else if (load) {
+    vaccess(L, a, t, base, (t + 1) % 32 + 1);  // checks the whole range, then writes both
+  } else {
+    L.b.emit({.op = Opcode::CheckRange, .width = uint8_t(total), .aux = 1,
+              .a = {base, ir::kNoTemp, ir::kNoTemp}});
+    vaccess(L, a, t, base);
+    vaccess(L, a, (t + 1) % 32, add(L, base, bytes));
+  }
+  if (post) L.set_xsp(n, L.op(Opcode::Add, 64, base, m == 31 ? L.k(total) : L.x(m)));
+  return true;
+}
+
+bool LD1_mult_1(Lifter& L, uint32_t i) { return ld1_st1<pat::LD1_mult_1, 1>(L, i, true); }
+bool LD1_mult_2(Lifter& L, uint32_t i) { return ld1_st1<pat::LD1_mult_2, 2>(L, i, true); }
+bool ST1_mult_1(Lifter& L, uint32_t i) { return ld1_st1<pat::ST1_mult_1, 1>(L, i, false); }
+bool ST1_mult_2(Lifter& L, uint32_t i) { return ld1_st1<pat::ST1_mult_2, 2>(L, i, false); }
+
 bool LDPSW(Lifter& L, uint32_t i) {
   if (Fields<pat::LDPSW>{i}.u<'w'>() == 0) return false;
   return pair<pat::LDPSW>(L, i, LdSW);
