@@ -320,6 +320,7 @@ void Tiered::run_translated(Cpu& cpu, Block* b) {
   ++jit_.jit_entries;
   if (!opts_.check) {
     impl_->stubs.enter(&cpu, b->code, impl_->table.data());
+    jit::x64::normalize_nzcv(cpu.nzcv);
     return;
   }
   for (const Op& op : b->ops) {
@@ -334,6 +335,7 @@ void Tiered::run_translated(Cpu& cpu, Block* b) {
   log.clear();
   t_store_log = &log;
   impl_->stubs.enter(&cpu, b->code, impl_->table.data());  // a guest fault leaves via longjmp
+  jit::x64::normalize_nzcv(cpu.nzcv);
   t_store_log = nullptr;
   for (auto& s : log) std::memcpy(s.now, cpu.mem_base + s.addr, s.bytes);
   for (size_t k = log.size(); k-- > 0;) std::memcpy(cpu.mem_base + log[k].addr, log[k].old, log[k].bytes);
@@ -387,6 +389,7 @@ Stop Tiered::run(Cpu& cpu) {
     cpu.stop.write = fault.write;
   }
   if (how != 0) {
+    jit::x64::normalize_nzcv(cpu.nzcv);
     t_store_log = nullptr;
     cpu.unwind = nullptr;
     return cpu.stop;

@@ -169,6 +169,13 @@ class Emitter {
     a_.ja(fail);
     aborts_.push_back({fail, addr, write});
   }
+  // Out of line: NZCV read from the Cpu in lazy form -> packed form in eax (and, with `store`,
+  // back in the Cpu), then on at `back`.
+  Label lazy_nzcv(Label back, bool store) {
+    Label l = a_.newLabel();
+    lazy_.push_back({l, back, store});
+    return l;
+  }
   void fp_op(const Inst& i);
   void vec_op(const Inst& i);
   void vec_dup(const Inst& i);
@@ -214,6 +221,11 @@ class Emitter {
     uint32_t insn;
   };
   std::vector<Slow> slow_;
+  struct Lazy {
+    Label label, back;
+    bool store;
+  };
+  std::vector<Lazy> lazy_;
 };
 
 void Emitter::binary(const Inst& i) {
@@ -411,12 +423,27 @@ void Emitter::emit(const Inst& i) {
         a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), x86::rax);
       }
       break;
-    case Opcode::GetNZCV:
+    case Opcode::GetNZCV: {
+      Label back = a_.newLabel();
       a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));
+      a_.test(x86::eax, kLazyNzcv);
+      a_.jnz(lazy_nzcv(back, false));
+      a_.bind(back);
       save(i.dst, x86::rax);
       break;
+    }
     case Opcode::SetNZCV:
-      if (auto k = imm32(i.a[0], 32)) a_.mov(x86::dword_ptr(kCpu, kNzcv), *k);
+      if (elided_[i.a[0]]) {
+        // Lazy NZCV: the host flags of the compare, as LAHF and SETO leave them in ax (CF
+        // already Arm's C), stored as a 16-bit word; bit 9 (EFLAGS bit 1, always set) tells
+        // this form from the packed one. Readers convert (lazy_nzcv, normalize_nzcv).
+        const Inst& flags = b_.insts[size_t(def_[i.a[0]])];
+        compare(flags);
+        if (flags.op == Opcode::FlagsSub) a_.cmc();  // Arm C is NOT borrow
+        a_.lahf();
+        a_.seto(x86::al);
+        a_.mov(x86::word_ptr(kCpu, kNzcv), x86::ax);
+      } else if (auto k = imm32(i.a[0], 32)) a_.mov(x86::dword_ptr(kCpu, kNzcv), *k);
       else a_.mov(x86::dword_ptr(kCpu, kNzcv), in(i.a[0], x86::rax).r32());
       break;
     case Opcode::Add: case Opcode::Sub: case Opcode::And: case Opcode::Or: case Opcode::Xor:
@@ -697,13 +724,19 @@ void Emitter::emit(const Inst& i) {
       pc_ = i.imm;
       pc_stored_ = false;
       break;
-    case Opcode::CallInterp:
+    case Opcode::CallInterp: {
+      // The handler reads the Cpu: NZCV in packed form.
+      Label back = a_.newLabel();
+      a_.test(x86::dword_ptr(kCpu, kNzcv), kLazyNzcv);
+      a_.jnz(lazy_nzcv(back, true));
+      a_.bind(back);
       store_pc();
       a_.mov(x86::rdi, kCpu);
       a_.mov(x86::esi, uint32_t(i.imm2));
       a_.mov(x86::rax, i.imm);
       a_.call(x86::rax);
       break;
+    }
     case Opcode::ExitConst:
       link_exit(i.imm);
       break;
@@ -1133,10 +1166,20 @@ void Emitter::allocate_registers() {
   def_ = def;
   fused_.assign(b_.ntemps, false);
   std::vector<uint32_t> uses(b_.ntemps, 0), packed_uses(b_.ntemps, 0);
+  const auto is_flag_op = [&](Temp t) {
+    if (def[t] < 0) return false;
+    const Opcode op = b_.insts[size_t(def[t])].op;
+    return op == Opcode::FlagsAdd || op == Opcode::FlagsSub || op == Opcode::FlagsLogic;
+  };
+  // Host conditions re-run the compare; so does a SetNZCV of a flag op (lazy NZCV, below).
+  const auto recompares = [&](const Inst& i) {
+    return (i.op == Opcode::CondHolds && host_cond(i)) ||
+           (i.op == Opcode::SetNZCV && is_flag_op(i.a[0]));
+  };
   for (const Inst& i : b_.insts)
     for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) {
       ++uses[i.a[a]];
-      if (i.op != Opcode::CondHolds || !host_cond(i)) ++packed_uses[i.a[a]];
+      if (!recompares(i)) ++packed_uses[i.a[a]];
     }
   // A flag value that only host conditions read is never packed into NZCV form.
   elided_.assign(b_.ntemps, false);
@@ -1149,10 +1192,10 @@ void Emitter::allocate_registers() {
     for (unsigned a = 0; a < ir::info(b_.insts[k].op).nargs; ++a) user[b_.insts[k].a[a]] = int32_t(k);
   for (size_t k = 0; k < n; ++k) {
     const Inst& i = b_.insts[k];
-    if (i.op != Opcode::CondHolds || !host_cond(i)) continue;
+    if (!recompares(i)) continue;
     const Inst& flags = b_.insts[size_t(def[i.a[0]])];
     size_t at = k;
-    if (uses[i.dst] == 1 && user[i.dst] >= 0) {
+    if (i.op == Opcode::CondHolds && uses[i.dst] == 1 && user[i.dst] >= 0) {
       const Inst& u = b_.insts[size_t(user[i.dst])];
       if ((u.op == Opcode::ExitCond || u.op == Opcode::Select) && u.a[0] == i.dst) {
         fused_[i.dst] = true;
@@ -1195,6 +1238,23 @@ bool Emitter::run(std::string* error) {
   // the interpreter's is). Off by default: the memory add chains every block to the last.
   if (count_insns_) a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
   for (const Inst& i : b_.insts) emit(i);
+  for (const Lazy& lz : lazy_) {
+    a_.bind(lz.label);
+    if (lz.store) a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));
+    // eax: SF (bit 15) ZF (14) CF (8) OF (0) -> N Z C V in bits 31..28.
+    a_.mov(x86::ecx, x86::eax);
+    a_.shr(x86::ecx, 14);
+    a_.and_(x86::ecx, 3);
+    a_.mov(x86::edx, x86::eax);
+    a_.shr(x86::edx, 8);
+    a_.and_(x86::edx, 1);
+    a_.and_(x86::eax, 1);
+    a_.lea(x86::ecx, x86::ptr(x86::rdx, x86::rcx, 1));
+    a_.lea(x86::eax, x86::ptr(x86::rax, x86::rcx, 1));
+    a_.shl(x86::eax, 28);
+    if (lz.store) a_.mov(x86::dword_ptr(kCpu, kNzcv), x86::eax);
+    a_.jmp(lz.back);
+  }
   for (const Slow& sl : slow_) {
     static constexpr x86::Gp kSaved[] = {x86::rsi, x86::rdi, x86::r8, x86::r9, x86::r10, x86::r11};
     a_.bind(sl.label);
@@ -1232,6 +1292,12 @@ bool place(CodeHolder& code, CodeCache& cache, size_t* size) {
 }
 
 }  // namespace
+
+void normalize_nzcv(uint32_t& nzcv) {
+  if (!(nzcv & kLazyNzcv)) return;
+  const uint32_t n = (nzcv >> 15) & 1, z = (nzcv >> 14) & 1, c = (nzcv >> 8) & 1, v = nzcv & 1;
+  nzcv = n << 31 | z << 30 | c << 29 | v << 28;
+}
 
 bool emit_stubs(CodeCache& cache, Stubs* out) {
   CodeHolder code;

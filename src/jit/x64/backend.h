@@ -19,6 +19,13 @@
 
 namespace xvm::jit::x64 {
 
+// Translated code may leave Cpu::nzcv in a lazy form: the x86 flags of the last compare as
+// LAHF/SETO put them in ax (SF bit 15, ZF 14, CF 8 = Arm C, OF 0), marked by bit 9 (always set
+// by LAHF, never in the packed form). Translated code converts it where it reads NZCV and
+// before it calls C++; the engine calls normalize_nzcv whenever translated code returns.
+constexpr uint32_t kLazyNzcv = 1u << 9;
+void normalize_nzcv(uint32_t& nzcv);
+
 // One entry of the per-thread indirect-branch table, indexed by (guest pc >> 2) & kIndirectMask.
 struct IndirectEntry {
   uint64_t pc = ~uint64_t{0};
