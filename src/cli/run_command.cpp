@@ -22,7 +22,7 @@ struct RunArgs {
   std::string argv0;
   bool strace = false;
   bool stats = false;
-  std::string engine;  // "" = $XVM_ENGINE, else interp
+  std::string engine;  // "" = $XVM_ENGINE, else tiered
   uint32_t jit_threshold = 50;
   uint64_t jit_cache_kib = 0;
   bool check = false;
@@ -52,7 +52,7 @@ std::string self_exe() {
   o.engine = r.engine;
   if (o.engine.empty())
     if (const char* e = std::getenv("XVM_ENGINE")) o.engine = e;
-  if (o.engine.empty()) o.engine = "interp";
+  if (o.engine.empty()) o.engine = "tiered";
   if (o.engine != "interp" && o.engine != "tiered" && o.engine != "jit") {
     std::fprintf(stderr, "xvm run: --engine must be interp, tiered or jit, got '%s'\n",
                  o.engine.c_str());
@@ -122,8 +122,9 @@ void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashda
   cmd->add_flag("--stats", args->stats,
                 "Print guest instructions executed, MIPS and wall time at exit");
   cmd->add_option("--engine", args->engine,
-                  "Execution engine: interp (default), tiered (interpreter, then JIT for hot "
-                  "blocks) or jit (translate every block); default $XVM_ENGINE")
+                  "Execution engine: tiered (interpreter, then JIT for hot blocks; the default), "
+                  "jit (translate every block) or interp (interpreter only); default "
+                  "$XVM_ENGINE, else tiered")
       ->type_name("NAME");
   cmd->add_option("--jit-threshold", args->jit_threshold,
                   "Executions of a block before the tiered engine translates it (default 50)")
