@@ -21,7 +21,7 @@ struct RunArgs {
   std::string sysroot;
   std::string argv0;
   bool strace = false;
-  bool stats = false;
+  std::string stats;  // "" (off), "text" or "json"
   std::string engine;  // "" = $XVM_ENGINE, else tiered
   uint32_t jit_threshold = 50;
   uint64_t jit_cache_kib = 0;
@@ -48,7 +48,12 @@ std::string self_exe() {
     if (const char* s = std::getenv("XVM_SYSROOT")) o.sysroot = s;
   while (o.sysroot.size() > 1 && o.sysroot.back() == '/') o.sysroot.pop_back();
   o.strace = r.strace;
-  o.stats = r.stats;
+  if (!r.stats.empty() && r.stats != "text" && r.stats != "json") {
+    std::fprintf(stderr, "xvm run: --stats takes no value or =json, got '%s'\n", r.stats.c_str());
+    std::exit(2);
+  }
+  o.stats = !r.stats.empty();
+  o.stats_json = r.stats == "json";
   o.engine = r.engine;
   if (o.engine.empty())
     if (const char* e = std::getenv("XVM_ENGINE")) o.engine = e;
@@ -69,7 +74,7 @@ std::string self_exe() {
                           {"--engine", o.engine, "--jit-threshold", std::to_string(r.jit_threshold)});
   if (r.check) o.reexec_options.push_back("--check");
   if (r.strace) o.reexec_options.push_back("--strace");
-  if (r.stats) o.reexec_options.push_back("--stats");
+  if (o.stats) o.reexec_options.push_back("--stats=" + r.stats);
   if (!o.sysroot.empty()) o.reexec_options.insert(o.reexec_options.end(), {"--sysroot", o.sysroot});
 
   // The guest's environment: ours, with -U removals and -E settings applied in order.
@@ -119,8 +124,10 @@ void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashda
   cmd->add_option("--argv0", args->argv0, "Pass NAME to the guest as argv[0]")->type_name("NAME");
   cmd->add_flag("--strace", args->strace,
                 "Print each guest syscall with decoded arguments and its result to stderr");
-  cmd->add_flag("--stats", args->stats,
-                "Print guest instructions executed, MIPS and wall time at exit");
+  cmd->add_flag("--stats{text}", args->stats,
+                "At exit, print guest instructions executed, MIPS, wall time and the JIT's "
+                "figures (translation, linking, indirect-branch hits, flushes) to stderr; "
+                "--stats=json prints them as one JSON object");
   cmd->add_option("--engine", args->engine,
                   "Execution engine: tiered (interpreter, then JIT for hot blocks; the default), "
                   "jit (translate every block) or interp (interpreter only); default "

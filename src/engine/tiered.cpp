@@ -74,9 +74,46 @@ JitStats& operator+=(JitStats& a, const JitStats& b) {
   a.code_flushes += b.code_flushes;
   a.invalidations += b.invalidations;
   a.blocks_invalidated += b.blocks_invalidated;
+  a.exits += b.exits;
+  a.exit_misses += b.exit_misses;
+  a.indirect += b.indirect;
+  a.indirect_hits += b.indirect_hits;
   a.check_blocks += b.check_blocks;
   a.check_mismatches += b.check_mismatches;
   return a;
+}
+
+JitStats jit_stats_of(const Tiered& t, const arm64::Cpu& cpu) {
+  JitStats s = t.jit_stats();
+  s.exits += cpu.jit_exits;
+  s.exit_misses += cpu.jit_exit_misses;
+  s.indirect += cpu.jit_indirect;
+  s.indirect_hits += cpu.jit_indirect_hits;
+  return s;
+}
+
+std::string jit_stats_json(const JitStats& s, uint64_t guest_insns) {
+  const double n = s.insns_translated ? double(s.insns_translated) : 1.0;
+  const auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  const uint64_t in_jit = guest_insns > s.insns_interpreted ? guest_insns - s.insns_interpreted : 0;
+  char buf[1400];
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"blocks_translated\": %llu, \"instructions_translated\": %llu, "
+      "\"instructions_through_interpreter_handler\": %llu, \"translate_ns_per_instruction\": %.1f, "
+      "\"host_bytes_per_instruction\": %.1f, \"instructions_interpreted\": %llu, "
+      "\"instructions_in_translated_code\": %llu, \"dispatcher_entries\": %llu, "
+      "\"links_patched\": %llu, \"direct_exits\": %llu, \"direct_exits_linked\": %llu, "
+      "\"indirect_branches\": %llu, \"indirect_hits\": %llu, \"indirect_hit_rate\": %.4f, "
+      "\"cache_full_flushes\": %llu, \"code_flushes\": %llu, \"invalidations\": %llu, "
+      "\"blocks_invalidated\": %llu}",
+      u(s.blocks_translated), u(s.insns_translated), u(s.insns_interp_call),
+      double(s.translate_ns) / n, double(s.host_bytes) / n, u(s.insns_interpreted), u(in_jit),
+      u(s.jit_entries), u(s.links_patched), u(s.exits), u(s.exits - s.exit_misses),
+      u(s.indirect), u(s.indirect_hits),
+      s.indirect ? double(s.indirect_hits) / double(s.indirect) : 0.0, u(s.cache_flushes),
+      u(s.code_flushes), u(s.invalidations), u(s.blocks_invalidated));
+  return buf;
 }
 
 void print_jit_stats(const JitStats& s, std::FILE* out) {
@@ -93,6 +130,12 @@ void print_jit_stats(const JitStats& s, std::FILE* out) {
                (unsigned long long)s.jit_entries, (unsigned long long)s.links_patched,
                (unsigned long long)s.cache_flushes, (unsigned long long)s.code_flushes,
                (unsigned long long)s.invalidations, (unsigned long long)s.blocks_invalidated);
+  if (s.exits || s.indirect)
+    std::fprintf(out, "; %llu of %llu direct exits linked, %llu of %llu indirect branches found "
+                 "in the table (%.1f%%)",
+                 (unsigned long long)(s.exits - s.exit_misses), (unsigned long long)s.exits,
+                 (unsigned long long)s.indirect_hits, (unsigned long long)s.indirect,
+                 s.indirect ? 100.0 * double(s.indirect_hits) / double(s.indirect) : 0.0);
   if (s.check_blocks)
     std::fprintf(out, "; --check: %llu blocks compared, %llu mismatches",
                  (unsigned long long)s.check_blocks, (unsigned long long)s.check_mismatches);

@@ -40,6 +40,11 @@ struct JitStats {
   uint64_t code_flushes = 0;       // everything dropped: guest code may have changed (IC IVAU)
   uint64_t invalidations = 0;      // code ranges changed (mmap over code, munmap, mprotect)
   uint64_t blocks_invalidated = 0; // decoded or translated blocks dropped by those
+  // Counted by translated code when JitOptions::count_insns (--stats), from the Cpu:
+  uint64_t exits = 0;              // direct exits (branch targets known at translation)
+  uint64_t exit_misses = 0;        // of which left to the dispatcher (not linked, or a request)
+  uint64_t indirect = 0;           // indirect branches (BR, BLR, RET)
+  uint64_t indirect_hits = 0;      // of which found in the lookup table
   uint64_t check_blocks = 0;       // --check: blocks compared
   uint64_t check_mismatches = 0;   // --check: blocks whose results differed
 };
@@ -47,6 +52,11 @@ struct JitStats {
 JitStats& operator+=(JitStats& a, const JitStats& b);
 // One line of JIT figures for --stats.
 void print_jit_stats(const JitStats& s, std::FILE* out);
+// The same as a JSON object; `guest_insns` (all engines) gives the JIT-executed count.
+std::string jit_stats_json(const JitStats& s, uint64_t guest_insns);
+class Tiered;
+// An engine's figures with the counters translated code keeps in its thread's Cpu.
+JitStats jit_stats_of(const Tiered& t, const arm64::Cpu& cpu);
 
 class Tiered {
  public:

@@ -211,8 +211,8 @@ Process::~Process() = default;
 void Process::print_stats() {
   const double secs = double(now_ns() - start_ns_) / 1e9;
   uint64_t icount = retired_icount_;
-  engine::EngineStats es;
-  engine::JitStats js;
+  engine::EngineStats es = retired_engine_;
+  engine::JitStats js = retired_jit_;
   {
     std::lock_guard lock(threads_mu_);
     for (const auto& t : threads_) {
@@ -221,8 +221,20 @@ void Process::print_stats() {
       es.blocks_decoded += s.blocks_decoded;
       es.insns_decoded += s.insns_decoded;
       es.code_flushes += s.code_flushes;
-      if (t->tiered) js += t->tiered->jit_stats();
+      if (t->tiered) js += engine::jit_stats_of(*t->tiered, t->cpu);
     }
+  }
+  if (opts_.stats_json) {
+    std::fprintf(stderr,
+                 "{\"engine\": \"%s\", \"guest_instructions\": %llu, \"wall_seconds\": %.6f, "
+                 "\"mips\": %.1f, \"blocks_decoded\": %llu, \"instructions_decoded\": %llu, "
+                 "\"jit\": %s}\n",
+                 opts_.engine.c_str(), static_cast<unsigned long long>(icount), secs,
+                 secs > 0 ? double(icount) / secs / 1e6 : 0.0,
+                 static_cast<unsigned long long>(es.blocks_decoded),
+                 static_cast<unsigned long long>(es.insns_decoded),
+                 opts_.engine == "interp" ? "null" : engine::jit_stats_json(js, icount).c_str());
+    return;
   }
   std::fprintf(stderr,
                "xvm: stats: %llu guest instructions in %.3f s wall (%.1f MIPS); "
@@ -344,6 +356,13 @@ void Process::exit_thread(int status) {
               nullptr, 0);
   }
   retired_icount_ += self->cpu.icount;
+  {
+    const engine::EngineStats& s = self->tiered ? self->tiered->stats() : self->engine->stats();
+    retired_engine_.blocks_decoded += s.blocks_decoded;
+    retired_engine_.insns_decoded += s.insns_decoded;
+    retired_engine_.code_flushes += s.code_flushes;
+    if (self->tiered) retired_jit_ += engine::jit_stats_of(*self->tiered, self->cpu);
+  }
   std::erase_if(threads_, [&](const std::unique_ptr<Thread>& t) { return t.get() == self; });
   current_thread() = nullptr;
   lock.unlock();

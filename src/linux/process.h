@@ -26,9 +26,10 @@ struct RunOptions {
   std::string sysroot;             // prefix tried first for absolute guest paths ("" = none)
   bool strace = false;
   bool stats = false;
+  bool stats_json = false;  // --stats=json: one JSON object instead of text lines
   // Execution engine (engine/tiered.h): "interp", "tiered" (interpreter, then JIT for hot
   // blocks) or "jit" (translate on first execution).
-  std::string engine = "interp";
+  std::string engine = "tiered";
   uint32_t jit_threshold = 50;
   uint64_t jit_cache_size = 0;  // bytes of code cache per thread, 0 = the engine's default
   bool jit_check = false;  // --check: co-simulate translated blocks on the interpreter
@@ -121,7 +122,10 @@ class Process {
   std::deque<std::pair<uint64_t, uint64_t>> code_log_;
   uint64_t code_seq_ = 0;
   std::vector<std::unique_ptr<Thread>> threads_;
-  uint64_t retired_icount_ = 0;  // instructions of threads that have exited
+  uint64_t retired_icount_ = 0;
+  // Engine figures of threads that have exited (--stats).
+  engine::EngineStats retired_engine_;
+  engine::JitStats retired_jit_;  // instructions of threads that have exited
   uint64_t start_ns_ = 0;
 };
 

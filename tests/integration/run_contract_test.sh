@@ -60,6 +60,19 @@ err=$("$xvm" run --strace "$work/exit3" 2>&1 >/dev/null)
 check "--strace shows exit_group" grep -q "exit_group(3)" <<<"$err"
 err=$("$xvm" run --stats "$work/exit3" 2>&1 >/dev/null)
 check "--stats shows MIPS" grep -q "MIPS" <<<"$err"
+# --stats=json: one JSON object with the engine's figures; the exit3 program runs a few
+# thousand instructions, all of them counted.
+err=$("$xvm" run --stats=json --engine=jit "$work/exit3" 2>&1 >/dev/null)
+check "--stats=json is JSON with the JIT figures: '$err'" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+j = s["jit"]
+assert s["engine"] == "jit" and s["guest_instructions"] > 1000, s
+assert j["instructions_in_translated_code"] + j["instructions_interpreted"] == s["guest_instructions"], j
+assert j["blocks_translated"] > 0 and 0 <= j["indirect_hit_rate"] <= 1, j
+' "$err"
+err=$("$xvm" run --stats=yaml "$work/exit3" 2>&1 >/dev/null); st=$?
+check "--stats=yaml refused: status $st, '$err'" bash -c '[ "$1" = 2 ] && grep -q "stats" <<<"$2"' _ "$st" "$err"
 check "--version" grep -q "^xvm [0-9]" <<<"$("$xvm" --version)"
 check "run --help shows usage" grep -q "PROGRAM" <<<"$("$xvm" run --help)"
 

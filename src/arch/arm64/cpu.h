@@ -92,6 +92,10 @@ struct Cpu {
 
   Stop stop;
   uint64_t icount = 0;        // guest instructions retired (approximate across faults)
+  // Counted by translated code under --stats only: direct exits taken and of those the ones
+  // that went to the dispatcher (not linked yet, or a request pending); indirect branches and
+  // of those the ones found in the lookup table.
+  uint64_t jit_exits = 0, jit_exit_misses = 0, jit_indirect = 0, jit_indirect_hits = 0;
   // Requests noticed between blocks (PendingBits); set by handlers (IC IVAU), other threads and
   // host signal handlers.
   volatile uint32_t pending = 0;

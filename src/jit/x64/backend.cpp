@@ -49,6 +49,10 @@ const int32_t kPc = off(offsetof(Cpu, pc));
 const int32_t kNzcv = off(offsetof(Cpu, nzcv));
 const int32_t kPending = off(offsetof(Cpu, pending));
 const int32_t kIcount = off(offsetof(Cpu, icount));
+const int32_t kExits = off(offsetof(Cpu, jit_exits));
+const int32_t kExitMisses = off(offsetof(Cpu, jit_exit_misses));
+const int32_t kIndirect = off(offsetof(Cpu, jit_indirect));
+const int32_t kIndirectHits = off(offsetof(Cpu, jit_indirect_hits));
 const int32_t kMemBase = off(offsetof(Cpu, mem_base));
 const int32_t kMemSize = off(offsetof(Cpu, mem_size));
 
@@ -389,6 +393,7 @@ void Emitter::divide(const Inst& i) {
 // when there is one); until then fall into the stub that returns to the dispatcher.
 void Emitter::link_exit(uint64_t target) {
   Label slow = a_.newLabel(), site = a_.newLabel();
+  if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kExits));
   a_.cmp(x86::dword_ptr(kCpu, kPending), 0);
   a_.jne(slow);
   a_.bind(site);
@@ -396,6 +401,7 @@ void Emitter::link_exit(uint64_t target) {
   a_.dd(0);
   sites.push_back({site, target});
   a_.bind(slow);
+  if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kExitMisses));
   a_.mov(x86::rax, target);
   a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
   a_.jmp(reinterpret_cast<uint64_t>(stubs_.exit));
@@ -760,6 +766,7 @@ void Emitter::emit(const Inst& i) {
       // Look the target up in the thread's table; a miss or a pending request leaves.
       load(x86::rax, i.a[0]);
       a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+      if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kIndirect));
       a_.cmp(x86::dword_ptr(kCpu, kPending), 0);
       a_.jne(reinterpret_cast<uint64_t>(stubs_.exit));
       a_.mov(x86::rcx, x86::rax);
@@ -769,6 +776,7 @@ void Emitter::emit(const Inst& i) {
       a_.add(x86::rcx, kTable);
       a_.cmp(x86::qword_ptr(x86::rcx), x86::rax);
       a_.jne(reinterpret_cast<uint64_t>(stubs_.exit));
+      if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kIndirectHits));
       a_.jmp(x86::qword_ptr(x86::rcx, 8));
       break;
     case Opcode::ExitDispatch:
