@@ -19,7 +19,7 @@ using arm64::Cpu;
 using arm64::Stop;
 using arm64::StopKind;
 
-constexpr uint32_t kFastBits = 14;
+constexpr uint32_t kFastBits = 16;
 
 uint64_t now_ns() {
   timespec ts;
@@ -147,10 +147,36 @@ struct Tiered::Impl {
   jit::CodeCache cache;
   jit::x64::Stubs stubs;
   std::vector<jit::x64::IndirectEntry> table;
-  // Direct exits waiting for their target's translation, by target pc.
-  std::unordered_map<uint64_t, std::vector<uint8_t*>> pending_links;
-  // Direct exits patched to jump to a translation, by target pc (undone by invalidate).
-  std::unordered_map<uint64_t, std::vector<uint8_t*>> linked;
+  // Direct exits by target pc, as lists threaded through one pool: those waiting for the
+  // target's translation, and those patched to jump to it (undone by invalidate).
+  struct LinkNode {
+    uint8_t* site;
+    int32_t next;
+  };
+  struct Links {
+    int32_t pending = -1, linked = -1;
+    const void* code = nullptr;  // the target's translation, when it has one
+  };
+  std::vector<LinkNode> link_nodes;
+  std::unordered_map<uint64_t, Links> links;
+  void push(int32_t& head, uint8_t* site) {
+    link_nodes.push_back({site, head});
+    head = int32_t(link_nodes.size() - 1);
+  }
+  // Patches every site of list `from` to jump to `to` and moves the list onto `onto`.
+  uint64_t move_all(int32_t& from, int32_t& onto, const void* to_code, bool unlink) {
+    uint64_t n = 0;
+    while (from >= 0) {
+      LinkNode& node = link_nodes[size_t(from)];
+      const int32_t next = node.next;
+      jit::CodeCache::patch_jump(node.site, unlink ? node.site + 5 : to_code);
+      node.next = onto;
+      onto = from;
+      from = next;
+      ++n;
+    }
+    return n;
+  }
   arm64::lift::LiftStats lift;
   ir::Block ir;  // scratch, reused between translations
   std::vector<LoggedStore> store_log;
@@ -178,8 +204,8 @@ void Tiered::flush() {
   // An empty entry leads to the exit stub: a guest branch to its pc (~0) must not jump to 0.
   std::fill(impl_->table.begin(), impl_->table.end(),
             jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
-  impl_->pending_links.clear();
-  impl_->linked.clear();
+  impl_->links.clear();
+  impl_->link_nodes.clear();
   by_page_.clear();
   impl_->cache.reset(impl_->stubs.bytes);
   ++stats_.code_flushes;
@@ -208,13 +234,9 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
         // Exits linked to it fall through to the dispatcher again, and are linked anew when
         // the code is translated again. (The translation's bytes stay in the cache, unused,
         // until the next full flush.)
-        if (auto l = impl_->linked.find(pc); l != impl_->linked.end()) {
-          auto& waiting = impl_->pending_links[pc];
-          for (uint8_t* site : l->second) {
-            jit::CodeCache::patch_jump(site, site + 5);
-            waiting.push_back(site);
-          }
-          impl_->linked.erase(l);
+        if (auto l = impl_->links.find(pc); l != impl_->links.end()) {
+          impl_->move_all(l->second.linked, l->second.pending, nullptr, true);
+          l->second.code = nullptr;
         }
       }
       Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
@@ -321,23 +343,19 @@ bool Tiered::translate(Block* b, bool* flushed) {
   if (!opts_.check && !nolink) {
     auto& table = impl_->table;
     table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
-    if (auto it = impl_->pending_links.find(b->pc); it != impl_->pending_links.end()) {
-      auto& in = impl_->linked[b->pc];
-      for (uint8_t* site : it->second) {
-        jit::CodeCache::patch_jump(site, b->code);
-        in.push_back(site);
-        ++jit_.links_patched;
-      }
-      impl_->pending_links.erase(it);
+    {
+      Impl::Links& self = impl_->links[b->pc];
+      self.code = b->code;
+      jit_.links_patched += impl_->move_all(self.pending, self.linked, b->code, false);
     }
     for (const auto& l : out.links) {
-      auto t = blocks_.find(l.target);
-      if (t != blocks_.end() && t->second->code) {
-        jit::CodeCache::patch_jump(l.site, t->second->code);
-        impl_->linked[l.target].push_back(l.site);
+      Impl::Links& in = impl_->links[l.target];
+      if (in.code) {
+        jit::CodeCache::patch_jump(l.site, in.code);
+        impl_->push(in.linked, l.site);
         ++jit_.links_patched;
       } else {
-        impl_->pending_links[l.target].push_back(l.site);
+        impl_->push(in.pending, l.site);
       }
     }
   }

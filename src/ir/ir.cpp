@@ -8,15 +8,7 @@ namespace {
 
 using namespace opflag;
 
-constexpr OpInfo kInfo[] = {
-#define OPCODE(name, nargs, flags, doc) {#name, nargs, flags},
-#include "ir/opcodes.inc"
-#undef OPCODE
-};
-
 }  // namespace
-
-const OpInfo& info(Opcode op) { return kInfo[static_cast<unsigned>(op)]; }
 
 std::string print(const Block& b) {
   std::string out;

@@ -58,7 +58,15 @@ struct OpInfo {
   uint8_t nargs;
   uint16_t flags;
 };
-const OpInfo& info(Opcode op);
+namespace detail {
+using namespace opflag;
+inline constexpr OpInfo kInfo[] = {
+#define OPCODE(name, nargs, flags, doc) {#name, nargs, flags},
+#include "ir/opcodes.inc"
+#undef OPCODE
+};
+}  // namespace detail
+inline const OpInfo& info(Opcode op) { return detail::kInfo[static_cast<unsigned>(op)]; }
 inline bool has(Opcode op, uint16_t f) { return (info(op).flags & f) != 0; }
 
 using Temp = uint32_t;

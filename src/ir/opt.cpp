@@ -75,13 +75,18 @@ std::optional<Temp> identity(const Inst& i, const std::vector<std::optional<uint
 
 OptStats optimize(Block& b) {
   OptStats st;
-  std::vector<Temp> remap(b.ntemps);
+  // Per-thread scratch, reused from block to block (translation runs for every hot block).
+  thread_local std::vector<Temp> remap;
+  thread_local std::vector<std::optional<uint64_t>> konst;
+  thread_local std::vector<const Inst*> def;
+  thread_local std::vector<bool> used, keep;
+  remap.resize(b.ntemps);
   for (Temp t = 0; t < b.ntemps; ++t) remap[t] = t;
-  std::vector<std::optional<uint64_t>> konst(b.ntemps);
+  konst.assign(b.ntemps, std::nullopt);
   std::array<Temp, 32> reg;  // temp known to hold X[r], or kNoTemp
   reg.fill(kNoTemp);
   Temp nzcv = kNoTemp;
-  std::vector<const Inst*> def(b.ntemps, nullptr);
+  def.assign(b.ntemps, nullptr);
 
   // Forward: forwarding and folding.
   for (Inst& i : b.insts) {
@@ -154,8 +159,8 @@ OptStats optimize(Block& b) {
   std::array<bool, 32> reg_live;
   reg_live.fill(true);
   bool nzcv_live = true;
-  std::vector<bool> used(b.ntemps, false);
-  std::vector<bool> keep(b.insts.size(), true);
+  used.assign(b.ntemps, false);
+  keep.assign(b.insts.size(), true);
   for (size_t k = b.insts.size(); k-- > 0;) {
     Inst& i = b.insts[k];
     if (observes_state(i)) {

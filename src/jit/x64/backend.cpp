@@ -83,16 +83,53 @@ constexpr uint16_t cond_mask(unsigned cond) {
 
 class Emitter {
  public:
-  Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, const EmitOptions& opts)
-      : b_(b), a_(a), stubs_(stubs), log_stores_(opts.log_stores),
-        count_insns_(opts.count_insns), konst_(b.ntemps) {}
-
-  bool run(std::string* error);
   struct Site {
     Label label;
     uint64_t target;
   };
-  std::vector<Site> sites;
+  struct Abort {
+    Label label;
+    x86::Gp addr;
+    bool write;
+  };
+  struct Slow {
+    Label label, back;
+    uint64_t pc, fn;
+    uint32_t insn;
+  };
+  struct Lazy {
+    Label label, back;
+    bool store;
+  };
+  // The emitter's tables, kept per thread so that emitting a block allocates nothing once
+  // they have grown.
+  struct Scratch {
+    std::vector<std::optional<uint64_t>> konst;
+    std::vector<int8_t> reg;
+    std::vector<int32_t> def;
+    std::vector<bool> fused, elided;
+    std::vector<Site> sites;
+    std::vector<Abort> aborts;
+    std::vector<Slow> slow;
+    std::vector<Lazy> lazy;
+  };
+  static Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+  }
+
+  Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, const EmitOptions& opts)
+      : b_(b), a_(a), stubs_(stubs), log_stores_(opts.log_stores),
+        count_insns_(opts.count_insns) {
+    konst_.assign(b.ntemps, std::nullopt);
+    sites.clear();
+    aborts_.clear();
+    slow_.clear();
+    lazy_.clear();
+  }
+
+  bool run(std::string* error);
+  std::vector<Site>& sites = scratch().sites;
 
  private:
   x86::Mem slot(Temp t) { return x86::qword_ptr(x86::rsp, kTempBase + 8 * int32_t(t)); }
@@ -205,31 +242,17 @@ class Emitter {
   const Stubs& stubs_;
   bool log_stores_;
   bool count_insns_;
-  std::vector<std::optional<uint64_t>> konst_;
-  std::vector<int8_t> reg_;  // host register id of each temp, -1 = stack slot
-  std::vector<int32_t> def_;   // index of the instruction defining each temp
-  std::vector<bool> fused_;    // CondHolds temps emitted inside their ExitCond
-  std::vector<bool> elided_;   // flag temps read only as host conditions: never packed
+  std::vector<std::optional<uint64_t>>& konst_ = scratch().konst;
+  std::vector<int8_t>& reg_ = scratch().reg;     // host register id of each temp, -1 = slot
+  std::vector<int32_t>& def_ = scratch().def;    // index of the instruction defining each temp
+  std::vector<bool>& fused_ = scratch().fused;   // CondHolds emitted in their ExitCond/Select
+  std::vector<bool>& elided_ = scratch().elided; // flag temps never packed (host conditions)
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   bool pc_high_stored_ = false;
-  struct Abort {
-    Label label;
-    x86::Gp addr;
-    bool write;
-  };
-  std::vector<Abort> aborts_;
-  struct Slow {
-    Label label, back;
-    uint64_t pc, fn;
-    uint32_t insn;
-  };
-  std::vector<Slow> slow_;
-  struct Lazy {
-    Label label, back;
-    bool store;
-  };
-  std::vector<Lazy> lazy_;
+  std::vector<Abort>& aborts_ = scratch().aborts;
+  std::vector<Slow>& slow_ = scratch().slow;
+  std::vector<Lazy>& lazy_ = scratch().lazy;
 };
 
 void Emitter::binary(const Inst& i) {
@@ -1152,9 +1175,14 @@ void Emitter::compare(const Inst& flags) {
 void Emitter::allocate_registers() {
   const size_t n = b_.insts.size();
   reg_.assign(b_.ntemps, -1);
-  std::vector<int32_t> last(b_.ntemps, -1), def(b_.ntemps, -1);
-  std::vector<uint32_t> calls(n + 1, 0);  // calls among insts[0, k)
-  std::vector<bool> is_const(b_.ntemps, false);
+  // Per-thread scratch, reused from block to block.
+  thread_local std::vector<int32_t> last, def, user, die_head, die_next;
+  thread_local std::vector<uint32_t> calls, uses, packed_uses;
+  thread_local std::vector<bool> is_const;
+  last.assign(b_.ntemps, -1);
+  def.assign(b_.ntemps, -1);
+  calls.assign(n + 1, 0);  // calls among insts[0, k)
+  is_const.assign(b_.ntemps, false);
   for (size_t k = 0; k < n; ++k) {
     const Inst& i = b_.insts[k];
     for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) last[i.a[a]] = int32_t(k);
@@ -1173,7 +1201,8 @@ void Emitter::allocate_registers() {
   // up to that point. A CondHolds used only by the block's ExitCond moves into it.
   def_ = def;
   fused_.assign(b_.ntemps, false);
-  std::vector<uint32_t> uses(b_.ntemps, 0), packed_uses(b_.ntemps, 0);
+  uses.assign(b_.ntemps, 0);
+  packed_uses.assign(b_.ntemps, 0);
   const auto is_flag_op = [&](Temp t) {
     if (def[t] < 0) return false;
     const Opcode op = b_.insts[size_t(def[t])].op;
@@ -1195,7 +1224,7 @@ void Emitter::allocate_registers() {
     if ((i.op == Opcode::FlagsAdd || i.op == Opcode::FlagsSub || i.op == Opcode::FlagsLogic) &&
         packed_uses[i.dst] == 0)
       elided_[i.dst] = true;
-  std::vector<int32_t> user(b_.ntemps, -1);  // the (last) instruction reading each temp
+  user.assign(b_.ntemps, -1);  // the (last) instruction reading each temp
   for (size_t k = 0; k < n; ++k)
     for (unsigned a = 0; a < ir::info(b_.insts[k].op).nargs; ++a) user[b_.insts[k].a[a]] = int32_t(k);
   for (size_t k = 0; k < n; ++k) {
@@ -1213,26 +1242,38 @@ void Emitter::allocate_registers() {
     for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a)
       last[flags.a[a]] = std::max(last[flags.a[a]], int32_t(at));
   }
-  std::vector<int> caller = {x86::Gp::kIdDi, x86::Gp::kIdSi, x86::Gp::kIdR11,
-                             x86::Gp::kIdR10, x86::Gp::kIdR9, x86::Gp::kIdR8};
-  std::vector<int> callee = {x86::Gp::kIdR15, x86::Gp::kIdR14, x86::Gp::kIdBp};
-  std::vector<std::vector<Temp>> dies(n);
-  for (Temp t = 0; t < b_.ntemps; ++t)
-    if (last[t] >= 0) dies[size_t(last[t])].push_back(t);
+  // Free registers as stacks; the temps whose range ends at instruction k as a list
+  // (die_head[k] -> die_next[t] -> ..., -1 ends it).
+  struct Pool {
+    int ids[8];
+    int n;
+    bool empty() const { return n == 0; }
+    void push(int id) { ids[n++] = id; }
+    int pop() { return ids[--n]; }
+  };
+  Pool caller{{x86::Gp::kIdDi, x86::Gp::kIdSi, x86::Gp::kIdR11, x86::Gp::kIdR10, x86::Gp::kIdR9,
+               x86::Gp::kIdR8}, 6};
+  Pool callee{{x86::Gp::kIdR15, x86::Gp::kIdR14, x86::Gp::kIdBp}, 3};
+  die_head.assign(n, -1);
+  die_next.assign(b_.ntemps, -1);
+  for (Temp t = b_.ntemps; t-- > 0;)
+    if (last[t] >= 0) {
+      die_next[t] = die_head[size_t(last[t])];
+      die_head[size_t(last[t])] = int32_t(t);
+    }
   for (size_t k = 0; k < n; ++k) {
-    for (Temp t : dies[k]) {
-      if (reg_[t] < 0) continue;
-      const bool is_callee = reg_[t] == x86::Gp::kIdR15 || reg_[t] == x86::Gp::kIdR14 ||
-                             reg_[t] == x86::Gp::kIdBp;
-      (is_callee ? callee : caller).push_back(reg_[t]);
+    for (int32_t t = die_head[k]; t >= 0; t = die_next[size_t(t)]) {
+      if (reg_[size_t(t)] < 0) continue;
+      const int r = reg_[size_t(t)];
+      const bool is_callee = r == x86::Gp::kIdR15 || r == x86::Gp::kIdR14 || r == x86::Gp::kIdBp;
+      (is_callee ? callee : caller).push(r);
     }
     const Temp d = b_.insts[k].dst;
     if (d == ir::kNoTemp || is_const[d] || elided_[d] || last[d] < 0) continue;
     const bool crosses = calls[size_t(last[d]) + 1] - calls[size_t(def[d]) + 1] > 0;
-    std::vector<int>* pool = !crosses && !caller.empty() ? &caller : &callee;
+    Pool* pool = !crosses && !caller.empty() ? &caller : &callee;
     if (pool->empty()) continue;
-    reg_[d] = int8_t(pool->back());
-    pool->pop_back();
+    reg_[d] = int8_t(pool->pop());
   }
 }
 
@@ -1351,11 +1392,15 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
 
 EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs,
                       const EmitOptions& opts, Emitted* out, std::string* error) {
-  CodeHolder code;
+  // One CodeHolder per thread, reset softly between blocks: its zone memory is kept.
+  thread_local CodeHolder code;
+  code.reset(ResetPolicy::kSoft);
   uint8_t* base = cache.cursor();
   code.init(Environment::host(), reinterpret_cast<uint64_t>(base));
-  FileLogger logger(opts.listing);
+  thread_local FileLogger logger;
+  logger.setFile(opts.listing);
   if (opts.listing) code.setLogger(&logger);
+  else code.resetLogger();
   x86::Assembler a(&code);
   Emitter e(b, a, stubs, opts);
   if (!e.run(error)) return EmitResult::Error;

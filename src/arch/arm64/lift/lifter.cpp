@@ -41,8 +41,9 @@ LiftFn lifter_for(const DecodeEntry* e) {
 }
 
 void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats) {
-  out = ir::Block{};
+  out.insts.clear();  // keeps the capacity: blocks are lifted into the same buffer
   out.pc = pc;
+  out.guest_insns = out.interp_calls = out.ntemps = 0;
   Lifter L(out);
   for (size_t n = 0; n < insns.size() && !L.ended; ++n) {
     if (out.ntemps + kMaxTempsPerInsn > kMaxTemps) break;
