@@ -4,6 +4,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "memory/code_watch.h"
 #include "memory/host_fault.h"
 
 namespace xvm::engine {
@@ -44,6 +45,7 @@ void Interpreter::flush() {
 
 DecodedBlock decode_block(const CodeSource& code, uint64_t pc) {
   DecodedBlock b;
+  code.watch_code(pc);  // blocks never cross a page
   uint64_t a = pc;
   do {
     uint32_t insn = 0;
@@ -108,11 +110,15 @@ Stop Interpreter::run(Cpu& cpu) {
     cpu.unwind = nullptr;
     return cpu.stop;
   }
+  memory::code_watch_notify(&cpu.pending, arm64::kPendingCodeWritten);
   for (;;) {
     if (cpu.pending) [[unlikely]] {
       const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
+      if (p & arm64::kPendingCodeWritten) code_.code_written();
       if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
-      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) flush();
+      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush |
+               arm64::kPendingCodeWritten))
+        flush();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

@@ -34,6 +34,10 @@ class CodeSource {
     return 0;
   }
   virtual uint64_t code_change_seq() const { return 0; }
+  // The block at `pc` is being decoded: watch its page for stores (self-modifying code).
+  virtual void watch_code(uint64_t pc) const { (void)pc; }
+  // This thread's stores hit watched code (kPendingCodeWritten): log those pages as changed.
+  virtual void code_written() const {}
 };
 
 // One decoded guest instruction: the handler that executes it and its encoding.

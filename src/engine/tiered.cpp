@@ -10,6 +10,7 @@
 #include "ir/opt.h"
 #include "jit/code_cache.h"
 #include "jit/x64/backend.h"
+#include "memory/code_watch.h"
 #include "memory/host_fault.h"
 
 namespace xvm::engine {
@@ -455,11 +456,15 @@ Stop Tiered::run(Cpu& cpu) {
     cpu.unwind = nullptr;
     return cpu.stop;
   }
+  memory::code_watch_notify(&cpu.pending, arm64::kPendingCodeWritten);
   for (;;) {
     if (cpu.pending) [[unlikely]] {
       const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
+      if (p & arm64::kPendingCodeWritten) code_.code_written();
       if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
-      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush)) apply_code_changes();
+      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush |
+               arm64::kPendingCodeWritten))
+        apply_code_changes();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

@@ -22,6 +22,7 @@
 #include "linux/elf_loader.h"
 #include "linux/initial_stack.h"
 #include "linux/safe_syscall.h"
+#include "memory/code_watch.h"
 #include "linux/signals.h"
 #include "linux/syscalls/syscalls.h"
 
@@ -51,6 +52,20 @@ class ArenaCode final : public engine::CodeSource {
     return process_.code_changes_since(seq, ranges);
   }
   uint64_t code_change_seq() const override { return process_.code_change_seq(); }
+  void watch_code(uint64_t pc) const override {
+    const uint64_t page = pc & ~uint64_t{4095};
+    if (!memory::code_watch_marked(page) &&
+        arena_.accessible(page, 4096, memory::kWrite | memory::kExec))
+      memory::code_watch_protect(page);
+  }
+  void code_written() const override {
+    std::vector<uint64_t> pages;
+    if (!memory::take_written_pages(&pages)) {
+      process_.flush_code_all_threads();
+      return;
+    }
+    for (uint64_t page : pages) process_.flush_code_all_threads(page, 4096);
+  }
   bool fetch(uint64_t addr, uint32_t* insn) const override {
     if ((addr & 3) || !arena_.executable(addr)) return false;
     std::memcpy(insn, arena_.base() + addr, 4);
@@ -127,6 +142,7 @@ std::expected<std::unique_ptr<Process>, std::string> Process::create(const RunOp
   if (!arena) return std::unexpected(arena.error());
   p->arena_ = std::move(*arena);
   memory::Arena& A = *p->arena_;
+  memory::code_watch_enable(A.base(), A.size());
 
   const std::string path = p->host_path(opts.program);
   auto image = read_file(path);

@@ -1,5 +1,7 @@
 #include "memory/arena.h"
 
+#include "memory/code_watch.h"
+
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -34,6 +36,7 @@ std::expected<std::unique_ptr<Arena>, std::string> Arena::create(uint64_t size) 
 Arena::~Arena() { munmap(base_, size_); }
 
 void Arena::carve(uint64_t start, uint64_t end) {
+  code_watch_forget(start, end - start);  // the caller sets the new host protection
   auto it = maps_.lower_bound(start);
   if (it != maps_.begin()) {
     auto prev = std::prev(it);
@@ -131,6 +134,7 @@ int Arena::protect(uint64_t addr, uint64_t len, int prot) {
     a = it->second.end;
   }
   if (mprotect(base_ + addr, len, host_prot(prot)) != 0) return -errno;
+  code_watch_forget(addr, len);
   // Split at the edges, then set the permission of everything inside.
   std::vector<Mapping> inside;
   it = maps_.upper_bound(addr);

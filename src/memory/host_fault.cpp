@@ -1,5 +1,7 @@
 #include "memory/host_fault.h"
 
+#include "memory/code_watch.h"
+
 #include <signal.h>
 #include <ucontext.h>
 
@@ -14,6 +16,11 @@ thread_local FaultScope* t_scope = nullptr;
 void on_host_fault(int sig, siginfo_t* info, void* uctx) {
   FaultScope* s = t_scope;
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  // A store to a page write-watched for self-modifying code (code_watch.h): made writable
+  // again, noted; returning retries the store. From guest code or from xvm's own copies.
+  if (sig == SIGSEGV && (static_cast<const ucontext_t*>(uctx)->uc_mcontext.gregs[REG_ERR] & 2) &&
+      code_watch_on_write_fault(addr))
+    return;
   const auto base = reinterpret_cast<uintptr_t>(s ? s->base_ : nullptr);
   if (s && addr >= base && addr - base < s->size_) {
     s->out_->guest_addr = addr - base;

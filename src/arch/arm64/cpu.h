@@ -47,6 +47,7 @@ enum PendingBits : uint32_t {
   kPendingInterrupt = 1u << 0,  // stop with StopKind::Interrupt (signals, exit of the process)
   kPendingFlushCode = 1u << 1,  // guest code may have changed: drop decoded blocks
   kPendingBroadcastFlush = 1u << 2,  // IC IVAU: as above, and tell every other vCPU too
+  kPendingCodeWritten = 1u << 3,  // a store hit a write-watched code page (memory/code_watch.h)
 };
 
 // FPCR fields (Arm ARM D17.2.48).

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "linux/syscalls/common.h"
+#include "memory/code_watch.h"
 
 namespace xvm::linux_user {
 namespace {
@@ -110,6 +111,9 @@ int64_t dispatch_syscall(Process& p, uint64_t nr, const SyscallArgs& a) {
     r = -ENOSYS;
   } else {
     r = e->fn(p, a);
+    // The host kernel cannot write guest pages that are write-watched for self-modifying code
+    // (memory/code_watch.h): release them (their code is dropped) and try once more.
+    if (r == -EFAULT && memory::code_watch_release_all() > 0) r = e->fn(p, a);
   }
   if (trace && r != kNoReturn) {
     if (r < 0 && r >= -4095)
