@@ -54,8 +54,8 @@ class ArenaCode final : public engine::CodeSource {
   uint64_t code_change_seq() const override { return process_.code_change_seq(); }
   void watch_code(uint64_t pc) const override {
     const uint64_t page = pc & ~uint64_t{4095};
-    if (!memory::code_watch_marked(page) &&
-        arena_.accessible(page, 4096, memory::kWrite | memory::kExec))
+    constexpr int kWX = memory::kWrite | memory::kExec;
+    if ((region(pc).prot & kWX) == kWX && !memory::code_watch_marked(page))
       memory::code_watch_protect(page);
   }
   void code_written() const override {
@@ -67,12 +67,25 @@ class ArenaCode final : public engine::CodeSource {
     for (uint64_t page : pages) process_.flush_code_all_threads(page, 4096);
   }
   bool fetch(uint64_t addr, uint32_t* insn) const override {
-    if ((addr & 3) || !arena_.executable(addr)) return false;
+    if (addr & 3) return false;
+    const memory::Arena::Region& r = region(addr);
+    if (!(r.prot & memory::kExec)) return false;
     std::memcpy(insn, arena_.base() + addr, 4);
     return true;
   }
 
  private:
+  // The mapping holding addr, cached per thread while the arena's mappings stay the same
+  // (decoding fetches every instruction; most come from one mapping).
+  const memory::Arena::Region& region(uint64_t addr) const {
+    thread_local memory::Arena::Region cache;
+    if (addr < cache.start || addr >= cache.end || cache.gen != arena_.generation()) {
+      cache = {};
+      if (!arena_.region(addr, &cache)) cache = {addr, addr + 1, 0, arena_.generation()};
+    }
+    return cache;
+  }
+
   const memory::Arena& arena_;
   Process& process_;
 };

@@ -65,6 +65,7 @@ int Arena::map_fixed(uint64_t addr, uint64_t len, int prot, bool shared, int fd,
   if ((addr | len) & (kPageSize - 1) || len == 0) return -EINVAL;
   if (!range_ok(addr, len, size_)) return -ENOMEM;
   std::lock_guard lock(mu_);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   int flags = MAP_FIXED | (shared ? MAP_SHARED : MAP_PRIVATE);
   if (fd < 0) flags |= MAP_ANONYMOUS;
   void* p = mmap(base_ + addr, len, host_prot(prot), flags, fd, static_cast<off_t>(offset));
@@ -111,6 +112,7 @@ int Arena::unmap(uint64_t addr, uint64_t len) {
   len = page_up(len);
   if (len == 0 || !range_ok(addr, len, size_)) return -EINVAL;
   std::lock_guard lock(mu_);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   // Back to reserved, inaccessible address space (and give the memory back to the host).
   void* p = mmap(base_ + addr, len, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS |
                  MAP_NORESERVE, -1, 0);
@@ -125,6 +127,7 @@ int Arena::protect(uint64_t addr, uint64_t len, int prot) {
   if (!range_ok(addr, len, size_)) return -ENOMEM;
   if (len == 0) return 0;
   std::lock_guard lock(mu_);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   // Every page must be mapped (Linux returns ENOMEM otherwise).
   uint64_t a = addr;
   auto it = maps_.upper_bound(addr);
@@ -170,6 +173,7 @@ std::expected<uint64_t, int> Arena::remap(uint64_t old_addr, uint64_t old_len, u
   if (new_len == 0 || old_len == 0 || !range_ok(old_addr, old_len, size_))
     return std::unexpected(-EINVAL);
   std::lock_guard lock(mu_);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   auto it = maps_.upper_bound(old_addr);
   if (it == maps_.begin()) return std::unexpected(-EFAULT);
   --it;
@@ -265,6 +269,20 @@ bool Arena::accessible(uint64_t addr, uint64_t len, int prot) const {
     a = it->second.end;
     ++it;
   }
+  return true;
+}
+
+bool Arena::region(uint64_t addr, Region* out) const {
+  if (!range_ok(addr, 1, size_)) return false;
+  std::lock_guard lock(mu_);
+  out->gen = generation_.load(std::memory_order_acquire);
+  auto it = maps_.upper_bound(addr);
+  if (it == maps_.begin()) return false;
+  --it;
+  if (it->second.end <= addr) return false;
+  out->start = it->second.start;
+  out->end = it->second.end;
+  out->prot = it->second.prot;
   return true;
 }
 

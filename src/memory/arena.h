@@ -5,6 +5,7 @@
 // views and syscall argument checks never have to ask the host. All guest-memory access from
 // syscall code goes through the bounded helpers here (STYLE.md rule 7).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <map>
@@ -59,6 +60,16 @@ class Arena {
   // True when every byte of [addr, addr+len) is mapped with all of `prot`.
   bool accessible(uint64_t addr, uint64_t len, int prot) const;
   bool executable(uint64_t addr) const { return accessible(addr, 4, kExec); }
+  // The mapping holding `addr` (false when none), with the generation it was read at: the
+  // generation changes with every map, unmap, protect and remap, so a caller may cache a
+  // Region for as long as generation() equals Region::gen.
+  struct Region {
+    uint64_t start = 0, end = 0;
+    int prot = 0;
+    uint64_t gen = ~uint64_t{0};
+  };
+  bool region(uint64_t addr, Region* out) const;
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // True when no byte of [addr, addr+len) is mapped (and the range lies inside the arena).
   bool is_free(uint64_t addr, uint64_t len) const;
   // True when some page of [addr, addr+len) is mapped executable (decoded code may be stale).
@@ -86,6 +97,7 @@ class Arena {
   uint64_t size_;
   uint64_t mmap_top_ = 0;
   mutable std::mutex mu_;
+  std::atomic<uint64_t> generation_{0};
   std::map<uint64_t, Mapping> maps_;  // keyed by start; non-overlapping
 };
 
