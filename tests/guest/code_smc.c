@@ -10,21 +10,7 @@
 #include <unistd.h>
 
 #include "guest_check.h"
-
-/* movz w0, #v ; ret */
-static void put_ret(volatile uint32_t* p, unsigned v) {
-  p[0] = 0x52800000u | (v << 5);
-  p[1] = 0xd65f03c0u;
-}
-
-typedef int (*fn_t)(void);
-
-static long call_many(void* code, int n) {
-  fn_t volatile f = (fn_t)code;
-  long s = 0;
-  for (int i = 0; i < n; ++i) s += f();
-  return s;
-}
+#include "guest_code.h"
 
 int main(void) {
   uint32_t* page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,

@@ -1045,27 +1045,21 @@ void Emitter::vec_op(const Inst& i) {
       a_.por(xmm0, xmm1);
       put(xmm0);
       break;
-    case VecKind::Bsl:  // d = m ^ ((m ^ n) & d)
+    case VecKind::Bsl: case VecKind::Bit: case VecKind::Bif: {
+      // y ^ ((y ^ n) & mask): BSL y = m, mask = d; BIT y = d, mask = m; BIF y = d, mask = ~m.
       a_.movdqu(xmm2, V(d));
-      a_.pxor(xmm0, xmm1);
-      a_.pand(xmm0, xmm2);
-      a_.pxor(xmm0, xmm1);
+      const x86::Xmm y = kind == VecKind::Bsl ? xmm1 : xmm2, mask = kind == VecKind::Bsl ? xmm2 : xmm1;
+      a_.pxor(xmm0, y);
+      if (kind == VecKind::Bif) {
+        a_.pandn(mask, xmm0);  // mask = ~m & (y ^ n)
+        a_.movdqa(xmm0, mask);
+      } else {
+        a_.pand(xmm0, mask);
+      }
+      a_.pxor(xmm0, y);
       put(xmm0);
       break;
-    case VecKind::Bit:  // d = d ^ ((d ^ n) & m)
-      a_.movdqu(xmm2, V(d));
-      a_.pxor(xmm0, xmm2);
-      a_.pand(xmm0, xmm1);
-      a_.pxor(xmm0, xmm2);
-      put(xmm0);
-      break;
-    case VecKind::Bif:  // d = d ^ ((d ^ n) & ~m)
-      a_.movdqu(xmm2, V(d));
-      a_.pxor(xmm0, xmm2);
-      a_.pandn(xmm1, xmm0);
-      a_.pxor(xmm1, xmm2);
-      put(xmm1);
-      break;
+    }
   }
 }
 
