@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "arch/arm64/lift/lifter.h"
+#include "base/u64_map.h"
 #include "ir/opt.h"
 #include "jit/code_cache.h"
 #include "jit/x64/backend.h"
@@ -159,7 +160,7 @@ struct Tiered::Impl {
     const void* code = nullptr;  // the target's translation, when it has one
   };
   std::vector<LinkNode> link_nodes;
-  std::unordered_map<uint64_t, Links> links;
+  U64Map<Links> links;
   void push(int32_t& head, uint8_t* site) {
     link_nodes.push_back({site, head});
     head = int32_t(link_nodes.size() - 1);
@@ -236,9 +237,9 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
         // Exits linked to it fall through to the dispatcher again, and are linked anew when
         // the code is translated again. (The translation's bytes stay in the cache, unused,
         // until the next full flush.)
-        if (auto l = impl_->links.find(pc); l != impl_->links.end()) {
-          impl_->move_all(l->second.linked, l->second.pending, nullptr, true);
-          l->second.code = nullptr;
+        if (Impl::Links* l = impl_->links.find(pc)) {
+          impl_->move_all(l->linked, l->pending, nullptr, true);
+          l->code = nullptr;
         }
       }
       Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
