@@ -56,6 +56,17 @@ void jit_log_store(void* cpu, uint64_t addr, uint64_t bytes) {
 
 // Interpreter handlers whose effects on memory a --check run cannot undo (they are not logged):
 // a block calling one of these is not co-simulated.
+// Conditional branches whose not-taken side is the next instruction (traces go on past them).
+bool ends_in_cond_branch(uint32_t insn) {
+  const auto* e = arm64::decode(insn);
+  if (!e) return false;
+  const std::string_view n = e->name;
+  return n == "B_cond" || n == "CBZ" || n == "CBNZ" || n == "TBZ" || n == "TBNZ";
+}
+
+// Bound on a trace's guest instructions (the lifter may stop earlier to bound its temps).
+constexpr size_t kMaxTraceInsns = 64;
+
 bool may_write_memory(std::string_view name) {
   return name.starts_with("ST") || name.starts_with("LD") || name.starts_with("CAS") ||
          name.starts_with("SWP") || name == "SYS";
@@ -181,6 +192,7 @@ struct Tiered::Impl {
   }
   arm64::lift::LiftStats lift;
   ir::Block ir;  // scratch, reused between translations
+  std::vector<uint32_t> insns;  // scratch: the guest instructions being translated
   std::vector<LoggedStore> store_log;
 };
 
@@ -293,10 +305,26 @@ Tiered::Block* Tiered::lookup(uint64_t pc) {
 bool Tiered::translate(Block* b, bool* flushed) {
   *flushed = false;
   const uint64_t t0 = opts_.count_insns ? now_ns() : 0;  // timed under --stats only
-  std::vector<uint32_t> insns(b->lift_count);
-  for (uint32_t i = 0; i < b->lift_count; ++i) insns[i] = b->ops[i].insn;
+  std::vector<uint32_t>& insns = impl_->insns;
+  insns.clear();
+  for (uint32_t i = 0; i < b->lift_count; ++i) insns.push_back(b->ops[i].insn);
+  // A trace: while a block ends in a conditional branch, go on with the block after it (its
+  // not-taken side) on the same page; the branches become side exits (not in --check mode,
+  // which compares one block at a time with the interpreter).
+  static const bool notrace = getenv("XVM_JIT_NOTRACE") != nullptr;
+  const bool trace = !opts_.check && !notrace;
+  for (Block* at = b; trace && insns.size() < kMaxTraceInsns;) {
+    if (at->lift_count != at->count || at->count == 0 || !ends_in_cond_branch(at->ops.back().insn))
+      break;
+    const uint64_t next = at->pc + 4 * uint64_t{at->count};
+    if ((next >> 12) != (b->pc >> 12)) break;
+    at = lookup(next);
+    if (at->count + insns.size() > kMaxTraceInsns) break;
+    for (uint32_t i = 0; i < at->lift_count; ++i) insns.push_back(at->ops[i].insn);
+    if (at->lift_count != at->count) break;
+  }
   ir::Block& irb = impl_->ir;
-  arm64::lift::lift_block(b->pc, insns, irb, impl_->lift);
+  arm64::lift::lift_block(b->pc, insns, irb, impl_->lift, trace);
   if (irb.guest_insns == 0) {
     b->no_translate = true;
     return false;

@@ -112,6 +112,7 @@ class Emitter {
     std::vector<Abort> aborts;
     std::vector<Slow> slow;
     std::vector<Lazy> lazy;
+    std::vector<Site> side_exits;
   };
   static Scratch& scratch() {
     thread_local Scratch s;
@@ -126,6 +127,7 @@ class Emitter {
     aborts_.clear();
     slow_.clear();
     lazy_.clear();
+    side_exits_.clear();
   }
 
   bool run(std::string* error);
@@ -253,6 +255,7 @@ class Emitter {
   std::vector<Abort>& aborts_ = scratch().aborts;
   std::vector<Slow>& slow_ = scratch().slow;
   std::vector<Lazy>& lazy_ = scratch().lazy;
+  std::vector<Site>& side_exits_ = scratch().side_exits;  // ExitIf: label, target
 };
 
 void Emitter::binary(const Inst& i) {
@@ -769,6 +772,24 @@ void Emitter::emit(const Inst& i) {
     case Opcode::ExitConst:
       link_exit(i.imm);
       break;
+    case Opcode::ExitIf: {
+      // A side exit of a trace: out of line (at the end of the block), linked like any exit.
+      Label side = a_.newLabel();
+      const bool if_zero = i.aux & 1;
+      if (fused_[i.a[0]]) {
+        const Inst& holds = b_.insts[size_t(def_[i.a[0]])];
+        compare(b_.insts[size_t(def_[holds.a[0]])]);
+        const x86::CondCode cc = *host_cond(holds);
+        a_.j(if_zero ? x86::negateCond(cc) : cc, side);
+      } else {
+        const x86::Gp c = in(i.a[0], x86::rax);
+        a_.test(c, c);
+        if (if_zero) a_.jz(side);
+        else a_.jnz(side);
+      }
+      side_exits_.push_back({side, i.imm});
+      break;
+    }
     case Opcode::ExitCond: {
       Label not_taken = a_.newLabel();
       if (fused_[i.a[0]]) {
@@ -1228,7 +1249,8 @@ void Emitter::allocate_registers() {
     size_t at = k;
     if (i.op == Opcode::CondHolds && uses[i.dst] == 1 && user[i.dst] >= 0) {
       const Inst& u = b_.insts[size_t(user[i.dst])];
-      if ((u.op == Opcode::ExitCond || u.op == Opcode::Select) && u.a[0] == i.dst) {
+      if ((u.op == Opcode::ExitCond || u.op == Opcode::ExitIf || u.op == Opcode::Select) &&
+          u.a[0] == i.dst) {
         fused_[i.dst] = true;
         at = size_t(user[i.dst]);
       }
@@ -1281,6 +1303,10 @@ bool Emitter::run(std::string* error) {
   // the interpreter's is). Off by default: the memory add chains every block to the last.
   if (count_insns_) a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
   for (const Inst& i : b_.insts) emit(i);
+  for (const Site& se : side_exits_) {
+    a_.bind(se.label);
+    link_exit(se.target);
+  }
   for (const Lazy& lz : lazy_) {
     a_.bind(lz.label);
     if (lz.store) a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));

@@ -13,8 +13,16 @@ void exit_const(Lifter& L, uint64_t target) {
   L.ended = true;
 }
 
-// Branches to `taken` when `c` is non-zero, else falls through.
+// Branches to `taken` when `c` is non-zero, else to `not_taken`. In a trace, a side of the
+// branch that is the next instruction is fallen through to (ExitIf for the other side).
 void exit_cond(Lifter& L, Temp c, uint64_t taken, uint64_t not_taken) {
+  const uint64_t next = L.pc + 4;
+  if (L.continue_past_branches && taken != not_taken && (taken == next || not_taken == next)) {
+    const bool leave_if_zero = taken == next;
+    L.b.emit({.op = Opcode::ExitIf, .aux = uint8_t(leave_if_zero),
+              .a = {c, ir::kNoTemp, ir::kNoTemp}, .imm = leave_if_zero ? not_taken : taken});
+    return;
+  }
   L.b.emit({.op = Opcode::ExitCond, .a = {c, ir::kNoTemp, ir::kNoTemp}, .imm = taken,
             .imm2 = not_taken});
   L.ended = true;

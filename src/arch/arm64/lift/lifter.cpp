@@ -40,11 +40,13 @@ LiftFn lifter_for(const DecodeEntry* e) {
   return by_entry()[static_cast<size_t>(e - decode_table().data())];
 }
 
-void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats) {
+void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats,
+                bool trace) {
   out.insts.clear();  // keeps the capacity: blocks are lifted into the same buffer
   out.pc = pc;
   out.guest_insns = out.interp_calls = out.ntemps = 0;
   Lifter L(out);
+  L.continue_past_branches = trace;
   for (size_t n = 0; n < insns.size() && !L.ended; ++n) {
     if (out.ntemps + kMaxTempsPerInsn > kMaxTemps) break;
     const uint32_t insn = insns[n];

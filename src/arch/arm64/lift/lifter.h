@@ -21,6 +21,9 @@ class Lifter {
   uint64_t pc = 0;     // address of the instruction being lifted
   const DecodeEntry* entry = nullptr;  // its decode-table line (entry->handler: the slow path)
   bool ended = false;  // the instruction emitted the block's terminator
+  // Conditional branches whose not-taken side is the next instruction become side exits
+  // (ExitIf) and the lift goes on past them (a trace along the fall-through path).
+  bool continue_past_branches = false;
 
   // Register operands (Arm ARM: X[n] reads 31 as XZR; the SP forms read slot 31).
   ir::Temp x(unsigned n) { return n == 31 ? b.konst(0) : b.get_reg(n); }
@@ -52,7 +55,10 @@ struct LiftStats {
 // Lifts the guest instructions `insns` starting at `pc` (one interpreter block: it ends at a
 // kEnds instruction or runs on into the next block) into `out`. May stop early to bound the
 // block's size; out.guest_insns says how many were covered.
-void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats);
+// With `trace`, conditional branches that fall through to the next word do not end the
+// block (see Lifter::continue_past_branches).
+void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats,
+                bool trace = false);
 
 // The lift function for a decode-table entry, or nullptr when the line is not lifted.
 LiftFn lifter_for(const DecodeEntry* e);
