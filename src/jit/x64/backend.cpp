@@ -3,6 +3,7 @@
 #include <asmjit/x86.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <optional>
 
@@ -101,6 +102,12 @@ class Emitter {
     Label label, back;
     bool store;
   };
+  // ExitIf: its stub stores the SetRegs pending at the branch, then leaves like any exit.
+  struct SideExit {
+    Site site;
+    uint32_t mask;
+    std::array<Temp, 32> temps;
+  };
   // The emitter's tables, kept per thread so that emitting a block allocates nothing once
   // they have grown.
   struct Scratch {
@@ -112,7 +119,7 @@ class Emitter {
     std::vector<Abort> aborts;
     std::vector<Slow> slow;
     std::vector<Lazy> lazy;
-    std::vector<Site> side_exits;
+    std::vector<SideExit> side_exits;
   };
   static Scratch& scratch() {
     thread_local Scratch s;
@@ -219,6 +226,23 @@ class Emitter {
     lazy_.push_back({l, back, store});
     return l;
   }
+  // Where guest state must be exact in the Cpu: an instruction that may fault, calls out or
+  // leaves. A side exit (ExitIf) stores what it needs itself.
+  static bool observes_state(const Inst& i) {
+    return ir::has(i.op, ir::opflag::X | ir::opflag::T | ir::opflag::M | ir::opflag::W) &&
+           i.op != Opcode::InsnStart && i.op != Opcode::ExitIf;
+  }
+  void store_reg(unsigned r, Temp t) {
+    if (auto k = imm32(t, 64)) a_.mov(x86::qword_ptr(kCpu, kX + 8 * int32_t(r)), *k);
+    else a_.mov(x86::qword_ptr(kCpu, kX + 8 * int32_t(r)), in(t, x86::rax));
+  }
+  void store_pending() {
+    for (unsigned r = 0; pending_mask_; ++r)
+      if (pending_mask_ & (1u << r)) {
+        store_reg(r, pending_[r]);
+        pending_mask_ &= ~(1u << r);
+      }
+  }
   void fp_op(const Inst& i);
   void vec_op(const Inst& i);
   void vec_dup(const Inst& i);
@@ -255,7 +279,10 @@ class Emitter {
   std::vector<Abort>& aborts_ = scratch().aborts;
   std::vector<Slow>& slow_ = scratch().slow;
   std::vector<Lazy>& lazy_ = scratch().lazy;
-  std::vector<Site>& side_exits_ = scratch().side_exits;  // ExitIf: label, target
+  std::vector<SideExit>& side_exits_ = scratch().side_exits;
+  // SetRegs not stored yet (emit SetReg), by guest register.
+  std::array<Temp, 32> pending_{};
+  uint32_t pending_mask_ = 0;
 };
 
 void Emitter::binary(const Inst& i) {
@@ -435,25 +462,28 @@ void Emitter::link_exit(uint64_t target) {
 
 void Emitter::emit(const Inst& i) {
   const unsigned w = i.width;
+  if (observes_state(i)) store_pending();
   switch (i.op) {
     case Opcode::Const:
       konst_[i.dst] = i.imm;
       break;
     case Opcode::GetReg: {
+      // (ir::optimize forwards a SetReg to the GetRegs after it; should one remain, the
+      // value is stored first.)
+      if (pending_mask_ & (1u << i.aux)) {
+        store_reg(i.aux, pending_[i.aux]);
+        pending_mask_ &= ~(1u << i.aux);
+      }
       const x86::Gp d = out(i.dst);
       a_.mov(d, x86::qword_ptr(kCpu, kX + 8 * i.aux));
       save(i.dst, d);
       break;
     }
     case Opcode::SetReg:
-      if (auto k = imm32(i.a[0], 64)) {
-        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *k);
-      } else if (auto h = reg(i.a[0])) {
-        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), *h);
-      } else {
-        load(x86::rax, i.a[0]);
-        a_.mov(x86::qword_ptr(kCpu, kX + 8 * i.aux), x86::rax);
-      }
+      // Deferred to the next instruction that observes guest state (store_pending), or into
+      // the side exits in between; a later SetReg of the same register replaces it.
+      pending_[i.aux] = i.a[0];
+      pending_mask_ |= 1u << i.aux;
       break;
     case Opcode::GetNZCV: {
       Label back = a_.newLabel();
@@ -787,7 +817,7 @@ void Emitter::emit(const Inst& i) {
         if (if_zero) a_.jz(side);
         else a_.jnz(side);
       }
-      side_exits_.push_back({side, i.imm});
+      side_exits_.push_back({{side, i.imm}, pending_mask_, pending_});
       break;
     }
     case Opcode::ExitCond: {
@@ -1258,6 +1288,24 @@ void Emitter::allocate_registers() {
     for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a)
       last[flags.a[a]] = std::max(last[flags.a[a]], int32_t(at));
   }
+  // A SetReg's operand is read where the store is emitted: at the next instruction that
+  // observes guest state, and in every side exit before it (unless a later SetReg of the
+  // same register replaces it first).
+  {
+    std::array<Temp, 32> pend{};
+    uint32_t mask = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const Inst& i = b_.insts[k];
+      if (i.op == Opcode::SetReg) {
+        pend[i.aux] = i.a[0];
+        mask |= 1u << i.aux;
+      } else if (i.op == Opcode::ExitIf || observes_state(i)) {
+        for (unsigned r = 0; r < 32; ++r)
+          if (mask & (1u << r)) last[pend[r]] = std::max(last[pend[r]], int32_t(k));
+        if (i.op != Opcode::ExitIf) mask = 0;
+      }
+    }
+  }
   // Free registers as stacks; the temps whose range ends at instruction k as a list
   // (die_head[k] -> die_next[t] -> ..., -1 ends it).
   struct Pool {
@@ -1303,9 +1351,11 @@ bool Emitter::run(std::string* error) {
   // the interpreter's is). Off by default: the memory add chains every block to the last.
   if (count_insns_) a_.add(x86::qword_ptr(kCpu, kIcount), int32_t(b_.guest_insns));
   for (const Inst& i : b_.insts) emit(i);
-  for (const Site& se : side_exits_) {
-    a_.bind(se.label);
-    link_exit(se.target);
+  for (const SideExit& se : side_exits_) {
+    a_.bind(se.site.label);
+    for (unsigned r = 0; r < 32; ++r)
+      if (se.mask & (1u << r)) store_reg(r, se.temps[r]);
+    link_exit(se.site.target);
   }
   for (const Lazy& lz : lazy_) {
     a_.bind(lz.label);
