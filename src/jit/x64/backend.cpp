@@ -243,6 +243,22 @@ class Emitter {
         pending_mask_ &= ~(1u << r);
       }
   }
+  // The checked guest address of a Store/VStore of i.width bytes at i.a[0] (the pc stored, and
+  // under --check the store logged first).
+  x86::Gp store_address(const Inst& i) {
+    store_pc();
+    x86::Gp addr = in(i.a[0], x86::rax);
+    check(addr, i.width, true);
+    if (log_stores_) {
+      a_.mov(x86::rsi, addr);
+      a_.mov(x86::rdi, kCpu);
+      a_.mov(x86::edx, i.width);
+      a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
+      a_.call(x86::rax);
+      addr = in(i.a[0], x86::rax);
+    }
+    return addr;
+  }
   void fp_op(const Inst& i);
   void vec_op(const Inst& i);
   void vec_dup(const Inst& i);
@@ -699,17 +715,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::Store: {
-      store_pc();
-      x86::Gp addr = in(i.a[0], x86::rax);
-      check(addr, w, true);
-      if (log_stores_) {
-        a_.mov(x86::rsi, addr);
-        a_.mov(x86::rdi, kCpu);
-        a_.mov(x86::edx, w);
-        a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
-        a_.call(x86::rax);
-        addr = in(i.a[0], x86::rax);
-      }
+      const x86::Gp addr = store_address(i);
       const std::optional<int32_t> k = imm32(i.a[1], 64);
       const x86::Gp v = k ? x86::Gp(x86::rcx) : in(i.a[1], x86::rcx);
       switch (w) {
@@ -741,17 +747,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::VStore: {
-      store_pc();
-      x86::Gp addr = in(i.a[0], x86::rax);
-      check(addr, w, true);
-      if (log_stores_) {
-        a_.mov(x86::rsi, addr);
-        a_.mov(x86::rdi, kCpu);
-        a_.mov(x86::edx, w);
-        a_.mov(x86::rax, reinterpret_cast<uint64_t>(stubs_.log_store));
-        a_.call(x86::rax);
-        addr = in(i.a[0], x86::rax);
-      }
+      const x86::Gp addr = store_address(i);
       const int32_t v = kV + 16 * i.aux;
       switch (w) {
         case 1: a_.mov(x86::cl, x86::byte_ptr(kCpu, v)); a_.mov(x86::byte_ptr(kMem, addr), x86::cl); break;
