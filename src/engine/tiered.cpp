@@ -199,7 +199,6 @@ struct Tiered::Impl {
 Tiered::Tiered(const CodeSource& code, const JitOptions& opts)
     : code_(code), opts_(opts), impl_(std::make_unique<Impl>(opts.cache_bytes)),
       fast_(1u << kFastBits, nullptr), code_seq_(code.code_change_seq()) {
-  blocks_.reserve(1u << 14);
   memory::install_host_fault_handler();
   impl_->stubs.data_abort = &jit_data_abort;
   impl_->stubs.log_store = &jit_log_store;
@@ -240,9 +239,9 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
   }
   for (uint64_t p : pages) {
     for (uint64_t pc : by_page_[p]) {
-      auto it = blocks_.find(pc);
-      if (it == blocks_.end()) continue;
-      Block* b = it->second.get();
+      std::unique_ptr<Block>* found = blocks_.find(pc);
+      if (!found) continue;
+      Block* b = found->get();
       if (b->code) {
         auto& entry = impl_->table[(pc >> 2) & jit::x64::kIndirectMask];
         if (entry.pc == pc) entry = {~uint64_t{0}, impl_->stubs.exit};
@@ -256,7 +255,7 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
       }
       Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
       if (slot == b) slot = nullptr;
-      blocks_.erase(it);
+      blocks_.erase(pc);
       ++jit_.blocks_invalidated;
     }
     by_page_.erase(p);
@@ -297,8 +296,8 @@ Tiered::Block* Tiered::lookup(uint64_t pc) {
   Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)];
   if (slot && slot->pc == pc) [[likely]]
     return slot;
-  auto it = blocks_.find(pc);
-  slot = it != blocks_.end() ? it->second.get() : decode_block(pc);
+  std::unique_ptr<Block>* found = blocks_.find(pc);
+  slot = found ? found->get() : decode_block(pc);
   return slot;
 }
 

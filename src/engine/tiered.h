@@ -16,6 +16,7 @@
 
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/decoder.h"
+#include "base/u64_map.h"
 #include "engine/interpreter.h"
 
 namespace xvm::engine {
@@ -100,7 +101,7 @@ class Tiered {
   const CodeSource& code_;
   JitOptions opts_;
   std::unique_ptr<Impl> impl_;
-  std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+  U64Map<std::unique_ptr<Block>> blocks_;
   std::vector<Block*> fast_;
   // Block pcs by guest page (invalidate), and the last code change applied.
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
