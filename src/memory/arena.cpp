@@ -1,11 +1,11 @@
 #include "memory/arena.h"
 
-#include "memory/code_watch.h"
-
 #include <sys/mman.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "memory/code_watch.h"
 
 namespace xvm::memory {
 namespace {

@@ -1,12 +1,12 @@
 #include "memory/host_fault.h"
 
-#include "memory/code_watch.h"
-
 #include <signal.h>
 #include <ucontext.h>
 
 #include <cstring>
 #include <mutex>
+
+#include "memory/code_watch.h"
 
 namespace xvm::memory {
 namespace {
