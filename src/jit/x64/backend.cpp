@@ -107,6 +107,7 @@ class Emitter {
     Site site;
     uint32_t mask;
     std::array<Temp, 32> temps;
+    Temp nzcv;
   };
   // The emitter's tables, kept per thread so that emitting a block allocates nothing once
   // they have grown.
@@ -236,7 +237,29 @@ class Emitter {
     if (auto k = imm32(t, 64)) a_.mov(x86::qword_ptr(kCpu, kX + 8 * int32_t(r)), *k);
     else a_.mov(x86::qword_ptr(kCpu, kX + 8 * int32_t(r)), in(t, x86::rax));
   }
+  // NZCV = temp t in the Cpu. A flag op's value that was never packed (elided) is stored in
+  // the lazy form: the host flags of the compare, as LAHF and SETO leave them in ax (CF made
+  // Arm's C), one 16-bit store; bit 9 (EFLAGS bit 1, always set) tells it from the packed
+  // form. Readers convert (lazy_nzcv, normalize_nzcv).
+  void store_nzcv(Temp t) {
+    if (elided_[t]) {
+      const Inst& flags = b_.insts[size_t(def_[t])];
+      compare(flags);
+      if (flags.op == Opcode::FlagsSub) a_.cmc();  // Arm C is NOT borrow
+      a_.lahf();
+      a_.seto(x86::al);
+      a_.mov(x86::word_ptr(kCpu, kNzcv), x86::ax);
+    } else if (auto k = imm32(t, 32)) {
+      a_.mov(x86::dword_ptr(kCpu, kNzcv), *k);
+    } else {
+      a_.mov(x86::dword_ptr(kCpu, kNzcv), in(t, x86::rax).r32());
+    }
+  }
   void store_pending() {
+    if (pending_nzcv_ != ir::kNoTemp) {
+      store_nzcv(pending_nzcv_);
+      pending_nzcv_ = ir::kNoTemp;
+    }
     for (unsigned r = 0; pending_mask_; ++r)
       if (pending_mask_ & (1u << r)) {
         store_reg(r, pending_[r]);
@@ -299,6 +322,7 @@ class Emitter {
   // SetRegs not stored yet (emit SetReg), by guest register.
   std::array<Temp, 32> pending_{};
   uint32_t pending_mask_ = 0;
+  Temp pending_nzcv_ = ir::kNoTemp;  // SetNZCV not stored yet
 };
 
 void Emitter::binary(const Inst& i) {
@@ -502,6 +526,10 @@ void Emitter::emit(const Inst& i) {
       pending_mask_ |= 1u << i.aux;
       break;
     case Opcode::GetNZCV: {
+      if (pending_nzcv_ != ir::kNoTemp) {  // (ir::optimize forwards it; should one remain)
+        store_nzcv(pending_nzcv_);
+        pending_nzcv_ = ir::kNoTemp;
+      }
       Label back = a_.newLabel();
       a_.mov(x86::eax, x86::dword_ptr(kCpu, kNzcv));
       a_.test(x86::eax, kLazyNzcv);
@@ -511,18 +539,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::SetNZCV:
-      if (elided_[i.a[0]]) {
-        // Lazy NZCV: the host flags of the compare, as LAHF and SETO leave them in ax (CF
-        // already Arm's C), stored as a 16-bit word; bit 9 (EFLAGS bit 1, always set) tells
-        // this form from the packed one. Readers convert (lazy_nzcv, normalize_nzcv).
-        const Inst& flags = b_.insts[size_t(def_[i.a[0]])];
-        compare(flags);
-        if (flags.op == Opcode::FlagsSub) a_.cmc();  // Arm C is NOT borrow
-        a_.lahf();
-        a_.seto(x86::al);
-        a_.mov(x86::word_ptr(kCpu, kNzcv), x86::ax);
-      } else if (auto k = imm32(i.a[0], 32)) a_.mov(x86::dword_ptr(kCpu, kNzcv), *k);
-      else a_.mov(x86::dword_ptr(kCpu, kNzcv), in(i.a[0], x86::rax).r32());
+      pending_nzcv_ = i.a[0];  // deferred like SetReg (store_pending)
       break;
     case Opcode::Add: case Opcode::Sub: case Opcode::And: case Opcode::Or: case Opcode::Xor:
     case Opcode::AndNot: case Opcode::OrNot: case Opcode::XorNot: case Opcode::Mul:
@@ -813,7 +830,7 @@ void Emitter::emit(const Inst& i) {
         if (if_zero) a_.jz(side);
         else a_.jnz(side);
       }
-      side_exits_.push_back({{side, i.imm}, pending_mask_, pending_});
+      side_exits_.push_back({{side, i.imm}, pending_mask_, pending_, pending_nzcv_});
       break;
     }
     case Opcode::ExitCond: {
@@ -1290,15 +1307,31 @@ void Emitter::allocate_registers() {
   {
     std::array<Temp, 32> pend{};
     uint32_t mask = 0;
+    Temp nzcv = ir::kNoTemp;
+    const auto keep = [&](Temp t, size_t k) { last[t] = std::max(last[t], int32_t(k)); };
     for (size_t k = 0; k < n; ++k) {
       const Inst& i = b_.insts[k];
       if (i.op == Opcode::SetReg) {
         pend[i.aux] = i.a[0];
         mask |= 1u << i.aux;
-      } else if (i.op == Opcode::ExitIf || observes_state(i)) {
-        for (unsigned r = 0; r < 32; ++r)
-          if (mask & (1u << r)) last[pend[r]] = std::max(last[pend[r]], int32_t(k));
-        if (i.op != Opcode::ExitIf) mask = 0;
+      } else if (i.op == Opcode::SetNZCV) {
+        nzcv = i.a[0];
+      } else if (i.op == Opcode::ExitIf || i.op == Opcode::GetNZCV || observes_state(i)) {
+        // (A GetNZCV stores a pending NZCV only; the SetRegs wait.)
+        if (i.op != Opcode::GetNZCV)
+          for (unsigned r = 0; r < 32; ++r)
+            if (mask & (1u << r)) keep(pend[r], k);
+        if (nzcv != ir::kNoTemp) {
+          // The lazy form compares again: the flag op's operands are what must stay.
+          if (elided_[nzcv]) {
+            const Inst& flags = b_.insts[size_t(def[nzcv])];
+            for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a) keep(flags.a[a], k);
+          } else {
+            keep(nzcv, k);
+          }
+        }
+        if (i.op != Opcode::ExitIf && i.op != Opcode::GetNZCV) mask = 0;
+        if (i.op != Opcode::ExitIf) nzcv = ir::kNoTemp;
       }
     }
   }
@@ -1351,6 +1384,7 @@ bool Emitter::run(std::string* error) {
     a_.bind(se.site.label);
     for (unsigned r = 0; r < 32; ++r)
       if (se.mask & (1u << r)) store_reg(r, se.temps[r]);
+    if (se.nzcv != ir::kNoTemp) store_nzcv(se.nzcv);
     link_exit(se.site.target);
   }
   for (const Lazy& lz : lazy_) {
