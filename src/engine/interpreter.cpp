@@ -43,6 +43,13 @@ void Interpreter::flush() {
   ++stats_.code_flushes;
 }
 
+uint32_t take_requests(arm64::Cpu& cpu, const CodeSource& code) {
+  const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
+  if (p & arm64::kPendingCodeWritten) code.code_written();
+  if (p & arm64::kPendingBroadcastFlush) code.broadcast_code_change();
+  return p;
+}
+
 DecodedBlock decode_block(const CodeSource& code, uint64_t pc) {
   DecodedBlock b;
   code.watch_code(pc);  // blocks never cross a page
@@ -113,12 +120,8 @@ Stop Interpreter::run(Cpu& cpu) {
   memory::code_watch_notify(&cpu.pending, arm64::kPendingCodeWritten);
   for (;;) {
     if (cpu.pending) [[unlikely]] {
-      const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
-      if (p & arm64::kPendingCodeWritten) code_.code_written();
-      if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
-      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush |
-               arm64::kPendingCodeWritten))
-        flush();
+      const uint32_t p = take_requests(cpu, code_);
+      if (p & kPendingCodeChange) flush();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

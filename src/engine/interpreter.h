@@ -40,6 +40,14 @@ class CodeSource {
   virtual void code_written() const {}
 };
 
+// Requests that mean "guest code may have changed": the engine drops what it decoded.
+constexpr uint32_t kPendingCodeChange =
+    arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush | arm64::kPendingCodeWritten;
+// Takes the thread's pending requests (Cpu::pending), tells `code` about stores to watched
+// code and IC IVAU, and returns them for the engine to act on (kPendingCodeChange,
+// kPendingInterrupt). Both engines call it between blocks.
+uint32_t take_requests(arm64::Cpu& cpu, const CodeSource& code);
+
 // One decoded guest instruction: the handler that executes it and its encoding.
 struct DecodedOp {
   arm64::Handler fn;

@@ -488,12 +488,8 @@ Stop Tiered::run(Cpu& cpu) {
   memory::code_watch_notify(&cpu.pending, arm64::kPendingCodeWritten);
   for (;;) {
     if (cpu.pending) [[unlikely]] {
-      const uint32_t p = __atomic_exchange_n(&cpu.pending, 0, __ATOMIC_ACQ_REL);
-      if (p & arm64::kPendingCodeWritten) code_.code_written();
-      if (p & arm64::kPendingBroadcastFlush) code_.broadcast_code_change();
-      if (p & (arm64::kPendingFlushCode | arm64::kPendingBroadcastFlush |
-               arm64::kPendingCodeWritten))
-        apply_code_changes();
+      const uint32_t p = take_requests(cpu, code_);
+      if (p & kPendingCodeChange) apply_code_changes();
       if (p & arm64::kPendingInterrupt) {
         cpu.stop.kind = StopKind::Interrupt;
         break;

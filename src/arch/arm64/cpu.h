@@ -68,6 +68,25 @@ constexpr uint32_t kIOC = 1u << 0, kDZC = 1u << 1, kOFC = 1u << 2, kUFC = 1u << 
 constexpr uint32_t kWritable = kIOC | kDZC | kOFC | kUFC | kIXC | kIDC | kQC | (0xfu << 28);
 }  // namespace fpsr
 
+// Arm ARM J1 "ConditionHolds": does condition `cond` (0..15) hold for NZCV in bits 31..28?
+constexpr bool condition_holds(uint32_t nzcv, unsigned cond) {
+  const bool n = (nzcv >> 31) & 1, z = (nzcv >> 30) & 1, c = (nzcv >> 29) & 1,
+             v = (nzcv >> 28) & 1;
+  bool r;
+  switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = c; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = c && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: r = true; break;
+  }
+  if ((cond & 1) && cond != 15) r = !r;
+  return r;
+}
+
 struct Cpu {
   // X0..X30, and SP in slot 31. Register 31 means XZR or SP depending on the encoding; the
   // accessors below make the choice explicit at each use.

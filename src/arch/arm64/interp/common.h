@@ -54,23 +54,8 @@ inline void store(Cpu& cpu, uint64_t a, T v) {
   std::memcpy(host_ptr(cpu, a, sizeof(T), true), &v, sizeof(T));
 }
 
-// Arm ARM J1 "ConditionHolds".
 inline bool condition_holds(const Cpu& cpu, unsigned cond) {
-  const bool n = bit(cpu.nzcv, 31), z = bit(cpu.nzcv, 30), c = bit(cpu.nzcv, 29),
-             v = bit(cpu.nzcv, 28);
-  bool r;
-  switch (cond >> 1) {
-    case 0: r = z; break;
-    case 1: r = c; break;
-    case 2: r = n; break;
-    case 3: r = v; break;
-    case 4: r = c && !z; break;
-    case 5: r = n == v; break;
-    case 6: r = n == v && !z; break;
-    default: r = true; break;
-  }
-  if ((cond & 1) && cond != 15) r = !r;
-  return r;
+  return arm64::condition_holds(cpu.nzcv, cond);
 }
 
 inline uint32_t make_nzcv(bool n, bool z, bool c, bool v) {
