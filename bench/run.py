@@ -173,6 +173,9 @@ def make_inputs(d, files):
         with open(path, "wb") as f:
             f.write(content if isinstance(content, bytes) else content.encode())
         os.utime(path, (1600000000, 1600000000))
+    for root, dirs, _ in os.walk(d):
+        for sub in dirs:
+            os.utime(os.path.join(root, sub), (1600000000, 1600000000))
 
 
 # Runs argv[2..] and writes "<wall seconds> <exit status> <peak RSS KiB>" to the file argv[1].

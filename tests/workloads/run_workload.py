@@ -61,6 +61,11 @@ def main():
                     with open(path, "wb") as f:
                         f.write(content if isinstance(content, bytes) else content.encode())
                     os.utime(path, (1600000000, 1600000000))
+                # Directories too (their mtime is their creation second otherwise, which
+                # differs between the two runners' copies when they straddle a second).
+                for root, dirs, _ in os.walk(d):
+                    for sub in dirs:
+                        os.utime(os.path.join(root, sub), (1600000000, 1600000000))
                 prog = argv[0]
                 if runner == "qemu":
                     cmd = [args.qemu, "-L", sysroot, sysroot + prog] + argv[1:]
