@@ -329,7 +329,9 @@ bool Tiered::translate(Block* b, bool* flushed) {
     return false;
   }
   ir::optimize(irb);
-  if (const std::string err = ir::verify(irb); !err.empty()) {
+  static const bool verify_env = getenv("XVM_JIT_VERIFY") != nullptr;
+  if (const std::string err = opts_.verify_ir || opts_.check || verify_env ? ir::verify(irb) : "";
+      !err.empty()) {
     std::fprintf(stderr, "xvm: jit: IR of block 0x%llx does not verify: %s\n%s",
                  static_cast<unsigned long long>(b->pc), err.c_str(), ir::print(irb).c_str());
     b->no_translate = true;

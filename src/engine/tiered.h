@@ -26,6 +26,9 @@ struct JitOptions {
   size_t cache_bytes = size_t{32} << 20; // code cache bound per thread; flushed when full
   bool check = false;  // co-simulate: run each translated block on the interpreter too, compare
   bool count_insns = false;  // keep cpu.icount exact in translated code (--stats)
+  // Check each block's IR (ir::verify) before emitting it; also on under `check` and with
+  // $XVM_JIT_VERIFY set. Off by default: it costs ~2% of translation and only catches lifter bugs.
+  bool verify_ir = false;
 };
 
 struct JitStats {

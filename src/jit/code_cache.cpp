@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 
 namespace xvm::jit {
@@ -10,9 +11,20 @@ namespace xvm::jit {
 CodeCache::CodeCache(size_t bytes) : size_(bytes) {
   // One mapping below 2 GiB of extent, so every jump inside it is a rel32. Written and executed
   // by the same (owning) thread only; no other thread ever runs this code.
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE | PROT_EXEC,
+  // Aligned to 2 MiB and marked for transparent huge pages: the cache fills from the start, so
+  // a 2 MiB page costs one fault instead of 512 (translation of a fresh program faulted on
+  // every 4 KiB of new code) and the translated code needs fewer iTLB entries.
+  constexpr size_t kHuge = size_t{2} << 20;
+  void* p = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE | PROT_EXEC,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p != MAP_FAILED) base_ = static_cast<uint8_t*>(p);
+  if (p == MAP_FAILED) return;
+  const auto raw = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t aligned = (raw + kHuge - 1) & ~uintptr_t{kHuge - 1};
+  if (aligned > raw) munmap(p, aligned - raw);
+  if (const uintptr_t end = raw + bytes + kHuge; end > aligned + bytes)
+    munmap(reinterpret_cast<void*>(aligned + bytes), end - (aligned + bytes));
+  base_ = reinterpret_cast<uint8_t*>(aligned);
+  madvise(base_, bytes, MADV_HUGEPAGE);  // advice only: without THP, 4 KiB pages as before
 }
 
 CodeCache::~CodeCache() {

@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
   Memory mi, mj;
   engine::JitOptions jo;
   jo.threshold = 0;
+  jo.verify_ir = true;
   uint64_t mismatches = 0, stops[16] = {};
   for (uint64_t c = 0; c < count; ++c) {
     const unsigned n = 1 + unsigned(rng() % kMaxInsns);

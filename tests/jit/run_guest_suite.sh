@@ -10,7 +10,7 @@ for bin in "$dir"/*.aarch64; do
   name=$(basename "$bin" .aarch64)
   native="$dir/${name%.O[23]}.x86_64"
   [ -f "$native" ] || native=-
-  if XVM_ENGINE=$engine sh "$runner" "$qemu" "$xvm" "$bin" "$native" >"$dir/$name.$engine.log" 2>&1
+  if XVM_ENGINE=$engine XVM_JIT_VERIFY=1 sh "$runner" "$qemu" "$xvm" "$bin" "$native" >"$dir/$name.$engine.log" 2>&1
   then
     echo "ok   $name"
   else

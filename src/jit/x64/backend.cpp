@@ -618,69 +618,64 @@ void Emitter::compare(const Inst& flags) {
 // over live in their stack slots. Constants need neither (they become immediates).
 void Emitter::allocate_registers() {
   const size_t n = b_.insts.size();
-  reg_.assign(b_.ntemps, -1);
+  const Temp nt = b_.ntemps;
+  reg_.assign(nt, -1);
   // Per-thread scratch, reused from block to block.
-  thread_local std::vector<int32_t> last, def, user, die_head, die_next;
-  thread_local std::vector<uint32_t> calls, uses, packed_uses;
-  thread_local std::vector<bool> is_const;
-  last.assign(b_.ntemps, -1);
-  def.assign(b_.ntemps, -1);
-  calls.assign(n + 1, 0);  // calls among insts[0, k)
-  is_const.assign(b_.ntemps, false);
+  thread_local std::vector<int32_t> last, user, die_head, die_next;
+  thread_local std::vector<uint32_t> calls, uses, packed_uses, recompare_at;
+  last.assign(nt, -1);
+  user.assign(nt, -1);  // the (last) instruction reading each temp
+  uses.assign(nt, 0);
+  packed_uses.assign(nt, 0);
+  def_.assign(nt, -1);
+  fused_.assign(nt, 0);
+  elided_.assign(nt, 0);
+  calls.resize(n + 1);  // calls among insts[0, k)
+  calls[0] = 0;
+  recompare_at.clear();
+  const auto is_flag_op = [&](Temp t) {
+    if (def_[t] < 0) return false;
+    const Opcode op = b_.insts[size_t(def_[t])].op;
+    return op == Opcode::FlagsAdd || op == Opcode::FlagsSub || op == Opcode::FlagsLogic;
+  };
+  // One forward pass: definitions, last uses, use counts, calls. A CondHolds of a
+  // FlagsSub/FlagsAdd/FlagsLogic is emitted as the host compare and a setcc/jcc, and so is a
+  // SetNZCV of a flag op (lazy NZCV): both "recompare", reading the flag op's operands again.
+  // (host_cond looks at def_, which is complete for every temp defined before k.)
   for (size_t k = 0; k < n; ++k) {
     const Inst& i = b_.insts[k];
-    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) last[i.a[a]] = int32_t(k);
-    if (i.dst != ir::kNoTemp) {
-      def[i.dst] = int32_t(k);
-      is_const[i.dst] = i.op == Opcode::Const;
+    const ir::OpInfo& inf = ir::info(i.op);
+    const bool recompares = (i.op == Opcode::CondHolds && host_cond(i)) ||
+                            (i.op == Opcode::SetNZCV && is_flag_op(i.a[0]));
+    if (recompares) recompare_at.push_back(uint32_t(k));
+    for (unsigned a = 0; a < inf.nargs; ++a) {
+      const Temp t = i.a[a];
+      last[t] = int32_t(k);
+      user[t] = int32_t(k);
+      ++uses[t];
+      if (!recompares) ++packed_uses[t];
     }
+    if (i.dst != ir::kNoTemp) def_[i.dst] = int32_t(k);
     // A Store's operands are reloaded after its log call, so the call counts as inside their
     // range (hence the range test below is (def, last]).
-    const bool call = ir::has(i.op, ir::opflag::C) ||
+    const bool call = (inf.flags & ir::opflag::C) ||
                       ((i.op == Opcode::Store || i.op == Opcode::VStore) && log_stores_);
     calls[k + 1] = calls[k] + (call ? 1 : 0);
   }
-  // CondHolds of a FlagsSub/FlagsAdd/FlagsLogic of this block is emitted as the host compare
-  // and a setcc/jcc; the flag op's operands are then read again there, so they must stay live
-  // up to that point. A CondHolds used only by the block's ExitCond moves into it.
-  def_ = def;
-  fused_.assign(b_.ntemps, false);
-  uses.assign(b_.ntemps, 0);
-  packed_uses.assign(b_.ntemps, 0);
-  const auto is_flag_op = [&](Temp t) {
-    if (def[t] < 0) return false;
-    const Opcode op = b_.insts[size_t(def[t])].op;
-    return op == Opcode::FlagsAdd || op == Opcode::FlagsSub || op == Opcode::FlagsLogic;
-  };
-  // Host conditions re-run the compare; so does a SetNZCV of a flag op (lazy NZCV, below).
-  const auto recompares = [&](const Inst& i) {
-    return (i.op == Opcode::CondHolds && host_cond(i)) ||
-           (i.op == Opcode::SetNZCV && is_flag_op(i.a[0]));
-  };
-  for (const Inst& i : b_.insts)
-    for (unsigned a = 0; a < ir::info(i.op).nargs; ++a) {
-      ++uses[i.a[a]];
-      if (!recompares(i)) ++packed_uses[i.a[a]];
-    }
   // A flag value that only host conditions read is never packed into NZCV form.
-  elided_.assign(b_.ntemps, false);
-  for (const Inst& i : b_.insts)
-    if ((i.op == Opcode::FlagsAdd || i.op == Opcode::FlagsSub || i.op == Opcode::FlagsLogic) &&
-        packed_uses[i.dst] == 0)
-      elided_[i.dst] = true;
-  user.assign(b_.ntemps, -1);  // the (last) instruction reading each temp
-  for (size_t k = 0; k < n; ++k)
-    for (unsigned a = 0; a < ir::info(b_.insts[k].op).nargs; ++a) user[b_.insts[k].a[a]] = int32_t(k);
-  for (size_t k = 0; k < n; ++k) {
+  for (Temp t = 0; t < nt; ++t)
+    if (packed_uses[t] == 0 && is_flag_op(t)) elided_[t] = 1;
+  // The flag op's operands must stay live up to each recompare; a CondHolds used only by an
+  // ExitCond/ExitIf/Select moves into it (fused).
+  for (const uint32_t k : recompare_at) {
     const Inst& i = b_.insts[k];
-    if (!recompares(i)) continue;
-    const Inst& flags = b_.insts[size_t(def[i.a[0]])];
+    const Inst& flags = b_.insts[size_t(def_[i.a[0]])];
     size_t at = k;
     if (i.op == Opcode::CondHolds && uses[i.dst] == 1 && user[i.dst] >= 0) {
       const Inst& u = b_.insts[size_t(user[i.dst])];
       if ((u.op == Opcode::ExitCond || u.op == Opcode::ExitIf || u.op == Opcode::Select) &&
           u.a[0] == i.dst) {
-        fused_[i.dst] = true;
+        fused_[i.dst] = 1;
         at = size_t(user[i.dst]);
       }
     }
@@ -705,12 +700,11 @@ void Emitter::allocate_registers() {
       } else if (i.op == Opcode::ExitIf || i.op == Opcode::GetNZCV || observes_state(i)) {
         // (A GetNZCV stores a pending NZCV only; the SetRegs wait.)
         if (i.op != Opcode::GetNZCV)
-          for (unsigned r = 0; r < 32; ++r)
-            if (mask & (1u << r)) keep(pend[r], k);
+          for (uint32_t m = mask; m != 0; m &= m - 1) keep(pend[size_t(std::countr_zero(m))], k);
         if (nzcv != ir::kNoTemp) {
           // The lazy form compares again: the flag op's operands are what must stay.
           if (elided_[nzcv]) {
-            const Inst& flags = b_.insts[size_t(def[nzcv])];
+            const Inst& flags = b_.insts[size_t(def_[nzcv])];
             for (unsigned a = 0; a < ir::info(flags.op).nargs; ++a) keep(flags.a[a], k);
           } else {
             keep(nzcv, k);
@@ -748,8 +742,8 @@ void Emitter::allocate_registers() {
       (is_callee ? callee : caller).push(r);
     }
     const Temp d = b_.insts[k].dst;
-    if (d == ir::kNoTemp || is_const[d] || elided_[d] || last[d] < 0) continue;
-    const bool crosses = calls[size_t(last[d]) + 1] - calls[size_t(def[d]) + 1] > 0;
+    if (d == ir::kNoTemp || b_.insts[k].op == Opcode::Const || elided_[d] || last[d] < 0) continue;
+    const bool crosses = calls[size_t(last[d]) + 1] - calls[k + 1] > 0;
     Pool* pool = !crosses && !caller.empty() ? &caller : &callee;
     if (pool->empty()) continue;
     reg_[d] = int8_t(pool->pop());

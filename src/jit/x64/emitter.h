@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <optional>
 
@@ -104,7 +105,7 @@ class Emitter {
     std::vector<std::optional<uint64_t>> konst;
     std::vector<int8_t> reg;
     std::vector<int32_t> def;
-    std::vector<bool> fused, elided;
+    std::vector<uint8_t> fused, elided;
     std::vector<Site> sites;
     std::vector<Abort> aborts;
     std::vector<Slow> slow;
@@ -299,8 +300,8 @@ class Emitter {
   std::vector<std::optional<uint64_t>>& konst_ = scratch().konst;
   std::vector<int8_t>& reg_ = scratch().reg;     // host register id of each temp, -1 = slot
   std::vector<int32_t>& def_ = scratch().def;    // index of the instruction defining each temp
-  std::vector<bool>& fused_ = scratch().fused;   // CondHolds emitted in their ExitCond/Select
-  std::vector<bool>& elided_ = scratch().elided; // flag temps never packed (host conditions)
+  std::vector<uint8_t>& fused_ = scratch().fused;   // CondHolds emitted in their ExitCond/Select
+  std::vector<uint8_t>& elided_ = scratch().elided; // flag temps never packed (host conditions)
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   bool pc_high_stored_ = false;
