@@ -2,9 +2,11 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "arch/arm64/lift/lifter.h"
 #include "base/u64_map.h"
@@ -29,8 +31,13 @@ uint64_t now_ns() {
   return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
 }
 
+// The return address of the last jit_data_abort call in this thread, for Tiered::run to map to
+// the guest pc (translated code does not store cpu.pc before its loads and stores).
+thread_local const void* t_abort_return = nullptr;
+
 // Called from translated code for an access outside the arena.
 void jit_data_abort(void* cpu, uint64_t addr, uint64_t write) {
+  t_abort_return = __builtin_return_address(0);
   Stop s;
   s.kind = StopKind::DataAbort;
   s.addr = addr;
@@ -172,6 +179,18 @@ struct Tiered::Impl {
   };
   std::vector<LinkNode> link_nodes;
   U64Map<Links> links;
+  // Guest pcs of the translated code's memory accesses (jit::x64::PcSite), in host address
+  // order: blocks are placed one after another in the cache. Kept until the cache is flushed
+  // (an invalidated block's code stays in place, unreachable, until then).
+  std::vector<const uint8_t*> pc_host;
+  std::vector<uint64_t> pc_guest;
+  // The guest pc of the instruction whose translated code holds host address `rip`, if any.
+  std::optional<uint64_t> guest_pc_at(uint64_t rip) const {
+    const auto* at = reinterpret_cast<const uint8_t*>(rip);
+    const auto it = std::upper_bound(pc_host.begin(), pc_host.end(), at);
+    if (it == pc_host.begin() || at >= cache.cursor()) return std::nullopt;
+    return pc_guest[size_t(it - pc_host.begin()) - 1];
+  }
   void push(int32_t& head, uint8_t* site) {
     link_nodes.push_back({site, head});
     head = int32_t(link_nodes.size() - 1);
@@ -220,6 +239,8 @@ void Tiered::flush() {
             jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
   impl_->links.clear();
   impl_->link_nodes.clear();
+  impl_->pc_host.clear();
+  impl_->pc_guest.clear();
   by_page_.clear();
   impl_->cache.reset(impl_->stubs.bytes);
   ++stats_.code_flushes;
@@ -366,6 +387,10 @@ bool Tiered::translate(Block* b, bool* flushed) {
     return false;
   }
   b->code = out.code;
+  for (const auto& s : out.pc_sites) {
+    impl_->pc_host.push_back(static_cast<const uint8_t*>(out.code) + s.offset);
+    impl_->pc_guest.push_back(s.pc);
+  }
   ++jit_.blocks_translated;
   jit_.insns_translated += irb.guest_insns;
   jit_.insns_interp_call += irb.interp_calls;
@@ -475,13 +500,21 @@ Stop Tiered::run(Cpu& cpu) {
   cpu.stop = Stop{};
   cpu.unwind = &unwind;
   const int how = sigsetjmp(unwind, 0);
-  if (how == 2) {  // host fault inside the arena, at the instruction at cpu.pc
+  if (how == 2) {  // host fault inside the arena
+    // In translated code the fault's host address gives the guest pc; elsewhere (interpreter,
+    // helpers) cpu.pc is already that of the faulting instruction.
+    if (const auto pc = impl_->guest_pc_at(fault.host_pc)) cpu.pc = *pc;
     cpu.stop = Stop{};
     cpu.stop.kind = StopKind::DataAbort;
     cpu.stop.addr = fault.guest_addr;
     cpu.stop.write = fault.write;
   }
   if (how != 0) {
+    if (t_abort_return) {
+      if (const auto pc = impl_->guest_pc_at(reinterpret_cast<uint64_t>(t_abort_return)))
+        cpu.pc = *pc;
+      t_abort_return = nullptr;
+    }
     jit::x64::normalize_nzcv(cpu.nzcv);
     t_store_log = nullptr;
     cpu.unwind = nullptr;

@@ -27,6 +27,7 @@ void on_host_fault(int sig, siginfo_t* info, void* uctx) {
     // x86-64 page-fault error code bit 1: the access was a write.
     const auto* uc = static_cast<const ucontext_t*>(uctx);
     s->out_->write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+    s->out_->host_pc = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
     siglongjmp(*s->unwind_, 2);
   }
   // Not a guest access: an xvm bug. Let it fault again with the default action.

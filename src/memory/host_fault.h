@@ -11,6 +11,7 @@ namespace xvm::memory {
 
 struct HostFault {
   uint64_t guest_addr = 0;
+  uint64_t host_pc = 0;  // the faulting host instruction (translated code maps it to a guest pc)
   bool write = false;
 };
 

@@ -398,7 +398,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::Load: {
-      store_pc();
+      mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       check(addr, w, false);
       const x86::Gp d = out(i.dst);
@@ -425,7 +425,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::VLoad: {
-      store_pc();
+      mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       const unsigned regs = i.imm ? 2 : 1;
       check(addr, w * regs, false);
@@ -460,7 +460,7 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::CheckRange: {
-      store_pc();
+      mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       check(addr, w, i.aux & 1);
       if (i.aux & 1) {
@@ -479,6 +479,7 @@ void Emitter::emit(const Inst& i) {
     case Opcode::InsnStart:
       pc_ = i.imm;
       pc_stored_ = false;
+      pc_marked_ = false;
       break;
     case Opcode::CallInterp: {
       // The handler reads the Cpu: NZCV in packed form.
@@ -798,7 +799,9 @@ bool Emitter::run(std::string* error) {
     a_.jmp(sl.back);
   }
   for (const Abort& ab : aborts_) {
+    // The handler finds the guest pc from its return address, here (a pc site of its own).
     a_.bind(ab.label);
+    pc_sites.push_back({uint32_t(a_.offset()), ab.pc});
     a_.mov(x86::rsi, ab.addr);
     a_.mov(x86::rdi, kCpu);
     a_.mov(x86::edx, uint32_t(ab.write));
@@ -893,6 +896,7 @@ EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs,
   out->links.clear();
   for (const auto& s : e.sites)
     out->links.push_back({s.target, base + code.labelOffsetFromBase(s.label)});
+  out->pc_sites.assign(e.pc_sites.begin(), e.pc_sites.end());
   cache.commit(size);
   return EmitResult::Ok;
 }

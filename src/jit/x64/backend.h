@@ -43,6 +43,8 @@ struct Stubs {
   size_t bytes = 0;            // size of the stubs
   // Called (never returns) when an access falls outside the arena: (cpu, guest address,
   // is_write). It raises the guest data abort (arm64::raise_stop).
+  // Called (not jumped to) from a block's out-of-line bounds-check failure path, whose address
+  // is a pc site: the return address tells which guest instruction it was.
   void (*data_abort)(void* cpu, uint64_t addr, uint64_t write) = nullptr;
   // Check mode only: called before every guest store (cpu, guest address, bytes), after its
   // bounds check, so the caller can record the old contents and undo the store.
@@ -57,10 +59,19 @@ struct LinkSite {
   uint8_t* site;
 };
 
+// Where the guest instruction changes among a block's guest-memory accesses: the host code from
+// `offset` (bytes from the block's start) on belongs to the instruction at `pc`, up to the next
+// entry. A host fault in translated code is mapped back to its guest pc with these: the fast
+// path of a load or store does not store cpu.pc.
+struct PcSite {
+  uint32_t offset;
+  uint64_t pc;
+};
 struct Emitted {
   const void* code = nullptr;
   size_t bytes = 0;
   std::vector<LinkSite> links;
+  std::vector<PcSite> pc_sites;
 };
 
 enum class EmitResult { Ok, CacheFull, Error };

@@ -82,6 +82,7 @@ class Emitter {
     Label label;
     x86::Gp addr;
     bool write;
+    uint64_t pc;
   };
   struct Slow {
     Label label, back;
@@ -107,6 +108,7 @@ class Emitter {
     std::vector<int32_t> def;
     std::vector<uint8_t> fused, elided;
     std::vector<Site> sites;
+    std::vector<PcSite> pc_sites;
     std::vector<Abort> aborts;
     std::vector<Slow> slow;
     std::vector<Lazy> lazy;
@@ -122,6 +124,7 @@ class Emitter {
         count_insns_(opts.count_insns) {
     konst_.assign(b.ntemps, std::nullopt);
     sites.clear();
+    pc_sites.clear();
     aborts_.clear();
     slow_.clear();
     lazy_.clear();
@@ -130,6 +133,7 @@ class Emitter {
 
   bool run(std::string* error);
   std::vector<Site>& sites = scratch().sites;
+  std::vector<PcSite>& pc_sites = scratch().pc_sites;
 
  private:
   x86::Mem slot(Temp t) { return x86::qword_ptr(x86::rsp, kTempBase + 8 * int32_t(t)); }
@@ -201,6 +205,16 @@ class Emitter {
     }
     pc_stored_ = true;
   }
+  // Before the fast path of a guest-memory access: notes where this instruction's host code is
+  // (Emitted::pc_sites), which is how a host fault finds the guest pc; cpu.pc is not stored.
+  // The bounds-check failure path stores it (Abort); under --check a logged store calls C++
+  // code that reads guest memory, so cpu.pc is stored as well.
+  void mark_access() {
+    if (log_stores_) store_pc();
+    if (pc_marked_) return;
+    pc_sites.push_back({uint32_t(a_.offset()), pc_});
+    pc_marked_ = true;
+  }
   // Bounds check of an access of n bytes at the guest address in `addr`; leaves through
   // data_abort.
   void check(const x86::Gp& addr, unsigned n, bool write) {
@@ -208,7 +222,7 @@ class Emitter {
     Label fail = a_.newLabel();
     a_.cmp(addr, x86::qword_ptr(x86::rsp, 8 * k));
     a_.ja(fail);
-    aborts_.push_back({fail, addr, write});
+    aborts_.push_back({fail, addr, write, pc_});
   }
   // Out of line: NZCV read from the Cpu in lazy form -> packed form in eax (and, with `store`,
   // back in the Cpu), then on at `back`.
@@ -259,7 +273,7 @@ class Emitter {
   // The checked guest address of a Store/VStore of i.width bytes at i.a[0] (the pc stored, and
   // under --check the store logged first).
   x86::Gp store_address(const Inst& i) {
-    store_pc();
+    mark_access();
     x86::Gp addr = in(i.a[0], x86::rax);
     check(addr, i.width, true);
     if (log_stores_) {
@@ -305,6 +319,7 @@ class Emitter {
   uint64_t pc_ = 0;
   bool pc_stored_ = false;
   bool pc_high_stored_ = false;
+  bool pc_marked_ = false;  // this instruction's pc is in pc_sites
   std::vector<Abort>& aborts_ = scratch().aborts;
   std::vector<Slow>& slow_ = scratch().slow;
   std::vector<Lazy>& lazy_ = scratch().lazy;
