@@ -28,6 +28,14 @@ void Emitter::binary(const Inst& i) {
       return;
     }
   }
+  // BIC with BMI1: one non-destructive ANDN (d = ~b & a) instead of copy, NOT and AND.
+  if (i.op == Opcode::AndNot && !konst_[a1] && host_has_bmi1()) {
+    const x86::Gp nb = in(a1, x86::rcx);
+    const x86::Gp a = in(a0, x86::rax);
+    a_.andn(R(w, d), R(w, nb), R(w, a));
+    save(i.dst, d);
+    return;
+  }
   // The second operand: an immediate, a host register, or the temp's stack slot; the inverted
   // forms compute ~b in rcx first (with a constant b, the NOT is folded here).
   Operand b;
@@ -400,7 +408,7 @@ void Emitter::emit(const Inst& i) {
     case Opcode::Load: {
       mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
-      check(addr, w, false);
+      if (!in_checked_range(i.a[0], w)) check(addr, w, false);
       const x86::Gp d = out(i.dst);
       const bool sx = i.aux & 1;
       switch (w) {
@@ -428,7 +436,7 @@ void Emitter::emit(const Inst& i) {
       mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       const unsigned regs = i.imm ? 2 : 1;
-      check(addr, w * regs, false);
+      if (!in_checked_range(i.a[0], w * regs)) check(addr, w * regs, false);
       for (unsigned k = 0; k < regs; ++k) {
         const x86::Xmm x = x86::xmm(k);
         const int32_t at = int32_t(k * w);
@@ -463,6 +471,8 @@ void Emitter::emit(const Inst& i) {
       mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       check(addr, w, i.aux & 1);
+      checked_base_ = i.a[0];
+      checked_bytes_ = w;
       if (i.aux & 1) {
         // Probe the last byte for write when the range crosses a page (interp store_ptr).
         Label same = a_.newLabel();
@@ -480,6 +490,7 @@ void Emitter::emit(const Inst& i) {
       pc_ = i.imm;
       pc_stored_ = false;
       pc_marked_ = false;
+      checked_base_ = ir::kNoTemp;
       break;
     case Opcode::CallInterp: {
       // The handler reads the Cpu: NZCV in packed form.

@@ -45,6 +45,11 @@ inline bool host_has_sse41() {
   return has;
 }
 
+inline bool host_has_bmi1() {
+  static const bool has = CpuInfo::host().hasFeature(CpuFeatures::X86::kBMI);
+  return has;
+}
+
 inline bool host_has_avx512f() {
   static const bool has = CpuInfo::host().hasFeature(CpuFeatures::X86::kAVX512_F) &&
                           CpuInfo::host().hasFeature(CpuFeatures::X86::kFMA);
@@ -215,6 +220,20 @@ class Emitter {
     pc_sites.push_back({uint32_t(a_.offset()), pc_});
     pc_marked_ = true;
   }
+  // Is an access of n bytes at temp `addr` inside the range a CheckRange of this instruction
+  // has checked (a pair's first or second half)? Then it needs no bounds check of its own.
+  bool in_checked_range(Temp addr, unsigned n) const {
+    if (checked_base_ == ir::kNoTemp) return false;
+    uint64_t off = 0;
+    if (addr != checked_base_) {
+      if (def_[addr] < 0) return false;
+      const Inst& d = b_.insts[size_t(def_[addr])];
+      if (d.op != Opcode::Add || d.width != 64 || d.a[0] != checked_base_ || !konst_[d.a[1]])
+        return false;
+      off = *konst_[d.a[1]];
+    }
+    return off < checked_bytes_ && n <= checked_bytes_ - off;
+  }
   // Bounds check of an access of n bytes at the guest address in `addr`; leaves through
   // data_abort.
   void check(const x86::Gp& addr, unsigned n, bool write) {
@@ -275,7 +294,7 @@ class Emitter {
   x86::Gp store_address(const Inst& i) {
     mark_access();
     x86::Gp addr = in(i.a[0], x86::rax);
-    check(addr, i.width, true);
+    if (!in_checked_range(i.a[0], i.width)) check(addr, i.width, true);
     if (log_stores_) {
       a_.mov(x86::rsi, addr);
       a_.mov(x86::rdi, kCpu);
@@ -320,6 +339,8 @@ class Emitter {
   bool pc_stored_ = false;
   bool pc_high_stored_ = false;
   bool pc_marked_ = false;  // this instruction's pc is in pc_sites
+  Temp checked_base_ = ir::kNoTemp;  // CheckRange of this instruction: [base, base + bytes)
+  unsigned checked_bytes_ = 0;
   std::vector<Abort>& aborts_ = scratch().aborts;
   std::vector<Slow>& slow_ = scratch().slow;
   std::vector<Lazy>& lazy_ = scratch().lazy;
