@@ -60,6 +60,7 @@ void Emitter::fp_op(const Inst& i) {
   if (kind != ir::FpKind::Sqrt) load_x(xmm2, m);
   const bool fused = kind == ir::FpKind::MAdd || kind == ir::FpKind::MSub ||
                      kind == ir::FpKind::NMAdd || kind == ir::FpKind::NMSub;
+  Label exact = a_.newLabel();
   for (int round = 0; round < 3; ++round) {
     const x86::Xmm out = round == 0 ? xmm0 : round == 1 ? xmm4 : xmm5;
     if (fused) load_x(out, ad);
@@ -96,9 +97,13 @@ void Emitter::fp_op(const Inst& i) {
         a_.cmp(x86::eax, 0xfe - 2);
       }
       a_.ja(slow);
+      // IXC is sticky: once set (the usual state of a program that computes), the up and
+      // down roundings that detect an inexact result are not needed.
+      static_assert(arm64::fpsr::kIXC < 0x80);
+      a_.test(x86::byte_ptr(kCpu, kFpsr), int32_t(arm64::fpsr::kIXC));
+      a_.jnz(exact);
     }
   }
-  Label exact = a_.newLabel();
   if (dbl) a_.vucomisd(xmm4, xmm5);
   else a_.vucomiss(xmm4, xmm5);
   a_.je(exact);
