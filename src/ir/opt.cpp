@@ -3,6 +3,8 @@
 #include <array>
 #include <optional>
 
+#include "arch/arm64/cpu.h"  // condition_holds: CondHolds is A64's ConditionHolds
+
 namespace xvm::ir {
 namespace {
 
@@ -69,6 +71,52 @@ std::optional<Temp> identity(const Inst& i, const std::vector<std::optional<uint
     default:
       return std::nullopt;
   }
+}
+
+bool is_flag_op(const Inst* d) {
+  return d && (d->op == Opcode::FlagsSub || d->op == Opcode::FlagsAdd || d->op == Opcode::FlagsLogic);
+}
+
+// A64's conditional compares (CCMP, CCMN) set NZCV to a compare's flags or to a constant:
+// Select(c, F, K). A condition of that, CondHolds(Select(c, F, K), cc), becomes
+// Select(c, CondHolds(F, cc), holds(K, cc)) — and with c a 0/1 value and holds(K, cc) false,
+// And(c, CondHolds(F, cc)) — so that the backend tests F with the host's flags instead of
+// packing it into NZCV form and decoding that again. The packed Select stays for whoever
+// else reads it (a SetNZCV); unused, it is swept with the dead values.
+void split_conditional_compares(Block& b, const std::vector<const Inst*>& def,
+                                const std::vector<std::optional<uint64_t>>& konst, OptStats& st) {
+  const auto pattern = [&](const Inst& i) -> const Inst* {
+    if (i.op != Opcode::CondHolds || i.aux >= 14) return nullptr;
+    const Inst* s = def[i.a[0]];
+    if (!s || s->op != Opcode::Select || !konst[s->a[2]] || !is_flag_op(def[s->a[1]])) return nullptr;
+    return s;
+  };
+  bool any = false;
+  for (const Inst& i : b.insts) any = any || pattern(i);
+  if (!any) return;
+  thread_local std::vector<Inst> out;
+  out.clear();
+  for (const Inst& i : b.insts) {
+    const Inst* s = pattern(i);
+    if (!s) {
+      out.push_back(i);
+      continue;
+    }
+    const Temp c = s->a[0];
+    const Temp h = b.ntemps++;
+    out.push_back({.op = Opcode::CondHolds, .aux = i.aux, .dst = h, .a = {s->a[1], kNoTemp, kNoTemp}});
+    const bool k = arm64::condition_holds(uint32_t(*konst[s->a[2]]), i.aux);
+    const Inst* cd = def[c];
+    if (!k && cd && cd->op == Opcode::CondHolds) {
+      out.push_back({.op = Opcode::And, .dst = i.dst, .a = {c, h, kNoTemp}});
+    } else {
+      const Temp kt = b.ntemps++;
+      out.push_back({.op = Opcode::Const, .dst = kt, .imm = k ? 1u : 0u});
+      out.push_back({.op = Opcode::Select, .dst = i.dst, .a = {c, h, kt}});
+    }
+    ++st.folded;
+  }
+  b.insts.swap(out);
 }
 
 }  // namespace
@@ -154,6 +202,8 @@ OptStats optimize(Block& b) {
         break;
     }
   }
+
+  split_conditional_compares(b, def, konst, st);
 
   // Backward: dead SetReg/SetNZCV (overwritten before observed), then dead pure values.
   std::array<bool, 32> reg_live;
