@@ -10,6 +10,8 @@ packages=(
   libunicorn-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user busybox-static
   dpkg-dev cpio xz-utils file python3
+  # qemu-system-aarch64: the reference machine for the guest image test and the boot benchmark
+  qemu-system-arm
   # amd64 builds of the Debian workloads, for bench/run.py's native column
   lua5.4 sqlite3 zstd bzip2 perl
 )
