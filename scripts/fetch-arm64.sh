@@ -2,27 +2,30 @@
 # Fetches Debian arm64 packages into xvm's cache and unpacks them into a sysroot folder there.
 # Nothing is installed system-wide (WORKLOADS.md): `apt-get download` + `dpkg-deb -x` only.
 #
-#   scripts/fetch-arm64.sh [--deps] [--name NAME] PKG...
+#   scripts/fetch-arm64.sh [--deps] [--name NAME] [--download-only] PKG...
 #
 # Prints the sysroot's path on stdout. Downloads are cached by package version in
 # ${XDG_CACHE_HOME:-~/.cache}/xvm/debs, so each version is fetched once per machine.
 # --deps also fetches the packages' recursive dependencies (Depends/PreDepends only).
+# --download-only unpacks nothing and prints the cached .deb files' paths instead, one a line.
 set -euo pipefail
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/xvm"
 name=""
 deps=0
+download_only=0
 pkgs=()
 while (($#)); do
   case "$1" in
     --deps) deps=1 ;;
+    --download-only) download_only=1 ;;
     --name) name="$2"; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) pkgs+=("$1") ;;
   esac
   shift
 done
-((${#pkgs[@]})) || { echo "usage: $0 [--deps] [--name NAME] PKG..." >&2; exit 2; }
+((${#pkgs[@]})) || { echo "usage: $0 [--deps] [--name NAME] [--download-only] PKG..." >&2; exit 2; }
 [ -n "$name" ] || name="${pkgs[0]}"
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -53,6 +56,7 @@ for p in "${list[@]}"; do
   fi
   debs+=("$file")
 done
+if ((download_only)); then printf '%s\n' "${debs[@]}"; exit 0; fi
 
 # The sysroot is rebuilt when the set of .debs changes (their names carry the versions).
 root="$cache/sysroots/$name"
