@@ -1,0 +1,56 @@
+#include "arch/arm64/system/exception.h"
+
+namespace xvm::arm64::sys {
+
+uint64_t saved_pstate(const Cpu& cpu, const SysState& s) {
+  const uint64_t mode = s.el == 0 ? spsr::kEL0t : (s.sp_sel ? spsr::kEL1h : spsr::kEL1t);
+  return (uint64_t{cpu.nzcv} & spsr::kNzcv) | (s.daif & spsr::kDaif) | (s.il ? spsr::kIL : 0) |
+         (s.ss ? spsr::kSS : 0) | mode;
+}
+
+void switch_stack(Cpu& cpu, SysState& s, unsigned el, bool sp_sel) {
+  // Which bank holds the live SP before and after: EL0 always uses SP_EL0; EL1 uses SP_EL1
+  // when PSTATE.SP is 1.
+  const bool was_el1_sp = s.el == 1 && s.sp_sel;
+  const bool is_el1_sp = el == 1 && sp_sel;
+  if (was_el1_sp != is_el1_sp) {
+    (was_el1_sp ? s.sp_el1 : s.sp_el0) = cpu.x[31];
+    cpu.x[31] = is_el1_sp ? s.sp_el1 : s.sp_el0;
+  }
+  s.el = el;
+  s.sp_sel = el == 1 && sp_sel;
+}
+
+void take_exception(Cpu& cpu, SysState& s, Vector kind, uint64_t syndrome, uint64_t return_pc,
+                    bool set_far, uint64_t far) {
+  const uint64_t group = s.el == 0 ? 0x400 : (s.sp_sel ? 0x200 : 0x000);
+  s.spsr_el1 = saved_pstate(cpu, s);
+  s.elr_el1 = return_pc;
+  if (kind == Vector::Sync || kind == Vector::SError) s.esr_el1 = syndrome;
+  if (set_far) s.far_el1 = far;
+  switch_stack(cpu, s, 1, true);
+  s.daif = spsr::kDaif;
+  s.il = false;
+  s.ss = false;
+  cpu.pc = s.vbar_el1 + group + 0x80 * uint64_t(kind);
+}
+
+void exception_return(Cpu& cpu, SysState& s) {
+  const uint64_t saved = s.spsr_el1;
+  const uint64_t m = saved & spsr::kM;
+  const bool legal = (m == spsr::kEL0t || m == spsr::kEL1t || m == spsr::kEL1h) &&
+                     ((m >> 2) & 3) <= s.el;
+  cpu.nzcv = uint32_t(saved & spsr::kNzcv);
+  s.daif = saved & spsr::kDaif;
+  s.ss = saved & spsr::kSS;
+  if (legal) {
+    s.il = saved & spsr::kIL;
+    switch_stack(cpu, s, unsigned((m >> 2) & 3), m & 1);
+  } else {
+    s.il = true;
+  }
+  cpu.pc = s.elr_el1;
+  cpu.excl_size = 0;  // ClearExclusiveLocal on exception return
+}
+
+}  // namespace xvm::arm64::sys
