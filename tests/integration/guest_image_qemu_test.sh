@@ -6,6 +6,8 @@
 #   guest_image_qemu_test.sh [MACHINE]
 # MACHINE is `qemu` (default: qemu-system-aarch64, the independent reference) or the path of an
 # xvm binary, whose `xvm boot` must then pass the same checks.
+# $((...)) in single quotes is for the guest's shell; commas are QEMU's option syntax.
+# shellcheck disable=SC2016,SC2054
 set -u
 machine="${1:-qemu}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,7 +30,7 @@ case $? in
   *) cat "$work/image.err"; echo "FAIL: scripts/guest-image.sh failed"; exit 1 ;;
 esac
 { read -r kernel; read -r initrd; } < "$work/paths"
-[ -f "$kernel" ] && [ -f "$initrd" ] || { echo "FAIL: guest-image.sh printed '$kernel' '$initrd'"; exit 1; }
+if [ ! -f "$kernel" ] || [ ! -f "$initrd" ]; then echo "FAIL: guest-image.sh printed '$kernel' '$initrd'"; exit 1; fi
 
 # The archive as GNU cpio (not our writer) lists it: /dev/console must be character device 5,1.
 if command -v cpio >/dev/null; then
