@@ -35,7 +35,7 @@ std::expected<void, std::string> check_range(const char* what, uint64_t base, ui
 }  // namespace
 
 PhysMemory::~PhysMemory() {
-  for (const Region& r : regions_) munmap(r.host, r.size);
+  for (const Region& r : regions_) munmap(r.host - kPageSize, r.size + 2 * kPageSize);
 }
 
 std::expected<void, std::string> PhysMemory::add_ram(GuestPhysAddr base, uint64_t size) {
@@ -46,12 +46,23 @@ std::expected<void, std::string> PhysMemory::add_ram(GuestPhysAddr base, uint64_
   for (const Region& r : regions_)
     if (intersects(b, size, r.base, r.size))
       return std::unexpected("RAM at " + hex(b) + " overlaps RAM at " + hex(r.base));
-  void* host = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (host == MAP_FAILED)
+  // An inaccessible guard page on each side: a host access that strays past a region (a bug
+  // in a bounds check) faults instead of reaching whatever the host mapped next to it.
+  if (size > UINT64_MAX - 2 * kPageSize)
+    return std::unexpected("RAM at " + hex(b) + " of size " + hex(size) + " is too large");
+  void* res = mmap(nullptr, size + 2 * kPageSize, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (res == MAP_FAILED)
     return std::unexpected("cannot reserve " + hex(size) + " bytes of host memory for RAM: " +
                            std::strerror(errno));
-  const Region reg{b, size, static_cast<uint8_t*>(host)};
+  uint8_t* host = static_cast<uint8_t*>(res) + kPageSize;
+  if (mprotect(host, size, PROT_READ | PROT_WRITE) != 0) {
+    const int e = errno;
+    munmap(res, size + 2 * kPageSize);
+    return std::unexpected("cannot make " + hex(size) + " bytes of RAM accessible: " +
+                           std::strerror(e));
+  }
+  const Region reg{b, size, host};
   regions_.insert(std::upper_bound(regions_.begin(), regions_.end(), b,
                                    [](uint64_t v, const Region& r) { return v < r.base; }),
                   reg);

@@ -34,7 +34,8 @@ class PhysMemory {
 
   // Adds `size` bytes of zeroed RAM at `base` (both page-aligned, size > 0, the range must not
   // wrap past 2^64 nor overlap another region). Host memory is reserved with MAP_NORESERVE, so
-  // a large guest costs only what it touches. Errors are one line naming the rule.
+  // a large guest costs only what it touches, between two inaccessible guard pages. Errors are
+  // one line naming the rule.
   std::expected<void, std::string> add_ram(GuestPhysAddr base, uint64_t size);
 
   // Host pointer to [pa, pa+len) when that range lies entirely inside one RAM region, else

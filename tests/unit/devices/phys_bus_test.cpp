@@ -3,7 +3,9 @@
 #include "memory/phys.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -51,6 +53,26 @@ TEST(PhysMemory, RamIsZeroedAndBoundedToItsRegion) {
   EXPECT_EQ(m.ram_ptr(GuestPhysAddr{kRamBase + 0x10000}, 1), nullptr);
   EXPECT_EQ(m.ram_ptr(GuestPhysAddr{kRamBase + 8}, UINT64_MAX), nullptr);  // pa+len wraps
   EXPECT_EQ(m.ram_ptr(GuestPhysAddr{UINT64_MAX}, 2), nullptr);
+}
+
+TEST(PhysMemory, EachRegionHasInaccessibleGuardPages) {
+  // A stray host access next to a region faults. Probed with write(2) from the bytes, which
+  // reports EFAULT instead of raising SIGSEGV.
+  PhysMemory m;
+  ASSERT_TRUE(m.add_ram(GuestPhysAddr{kRamBase}, 0x2000));
+  const uint8_t* p = m.ram_ptr(GuestPhysAddr{kRamBase}, 0x2000);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  EXPECT_EQ(write(fds[1], p, 1), 1);
+  EXPECT_EQ(write(fds[1], p + 0x1fff, 1), 1);
+  errno = 0;
+  EXPECT_EQ(write(fds[1], p - 1, 1), -1);
+  EXPECT_EQ(errno, EFAULT);
+  errno = 0;
+  EXPECT_EQ(write(fds[1], p + 0x2000, 1), -1);
+  EXPECT_EQ(errno, EFAULT);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 TEST(PhysMemory, ReadWriteRoundTripAndRefuseOutsideRam) {
