@@ -15,6 +15,9 @@ namespace xvm::cli {
 // words after a "--" (PROGRAM and its arguments).
 void add_run_command(CLI::App& app, const std::vector<std::string>* after_dashdash);
 
+// Adds `xvm boot` (full-system emulation).
+void add_boot_command(CLI::App& app);
+
 // Adds `xvm binfmt install|remove|status`.
 void add_binfmt_command(CLI::App& app);
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::string> guest;
   xvm::cli::add_run_command(app, &guest);
+  xvm::cli::add_boot_command(app);
   xvm::cli::add_binfmt_command(app);
 
   // A "--" before PROGRAM ends xvm's options: CLI11 sees only what precedes it (its

@@ -472,6 +472,9 @@ void Process::handle_stop(Thread& t, const arm64::Stop& s) {
       deliver_signal(SIGBUS, BUS_ADRALN, s.addr, {},
                      (uint64_t{0x24} << 26) | (1u << 25) | (s.write ? 1u << 6 : 0) | 0x21);
       break;
+    case StopKind::Hvc:
+    case StopKind::Wfi:
+      break;  // system mode only: a user-mode Cpu never stops with these
   }
 }
 

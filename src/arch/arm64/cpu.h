@@ -6,6 +6,10 @@
 
 namespace xvm::arm64 {
 
+namespace sys {
+class System;  // system mode (arch/arm64/system/system.h)
+}
+
 // One 128-bit SIMD&FP register, V0..V31. Lanes are little-endian as in the Arm ARM (element 0
 // is the least significant). GCC defines union type punning, which the handlers rely on.
 union alignas(16) VReg {
@@ -33,6 +37,9 @@ enum class StopKind : uint8_t {
   Alignment,     // misaligned exclusive / acquire-release / atomic access
   InsnAbort,     // fetch from a page that is not executable
   Interrupt,     // an asynchronous request (signal, stop) noticed between blocks
+  // System mode only (Cpu::sys set): for the machine to act on.
+  Hvc,           // HVC #imm at EL1 (the firmware call: PSCI); pc already after it
+  Wfi,           // WFI at EL1: wait for an interrupt; pc already after it
 };
 
 struct Stop {
@@ -41,6 +48,7 @@ struct Stop {
   bool unimplemented = false;// Undefined: no decode-table entry matched (vs. reserved encoding)
   uint32_t insn = 0;         // Undefined/Breakpoint: the encoding; Syscall/Breakpoint: imm16
   uint64_t addr = 0;         // DataAbort/Alignment/InsnAbort: faulting address
+  uint8_t fault_status = 0;  // system mode DataAbort/InsnAbort: the DFSC/IFSC of ESR_EL1
 };
 
 enum PendingBits : uint32_t {
@@ -120,6 +128,9 @@ struct Cpu {
   // host signal handlers.
   volatile uint32_t pending = 0;
   sigjmp_buf* unwind = nullptr;  // where a guest exception inside a handler returns to
+  // System mode (EL1 and EL0 behind an MMU, arch/arm64/system/): the vCPU's system registers,
+  // TLB and physical bus. Null in user mode, where guest memory is the arena above.
+  sys::System* sys = nullptr;
 
   // --- register access (Arm ARM: "X[n]" vs "SP"-capable operands) ---
   uint64_t xr(unsigned n) const { return n == 31 ? 0 : x[n]; }        // Rn as XZR

@@ -6,6 +6,7 @@
 
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/decoder.h"
+#include "arch/arm64/system/system.h"
 #include "base/bits.h"
 
 namespace xvm::arm64::interp {
@@ -35,8 +36,12 @@ namespace xvm::arm64::interp {
 
 // Host pointer for an access of n bytes at guest address a; a data abort if any byte lies
 // outside the arena. Pages inside the arena without the needed host permission fault on the
-// host, and the engine's fault handler turns that into the same data abort.
+// host, and the engine's fault handler turns that into the same data abort. In system mode
+// (cpu.sys) the address is translated (RAM only; see sys::System::host_ptr): callers whose
+// range may cross a page use read_bytes/write_bytes instead.
 inline uint8_t* host_ptr(Cpu& cpu, uint64_t a, uint64_t n, bool write) {
+  if (cpu.sys) [[unlikely]]
+    return cpu.sys->host_ptr(cpu, a, n, write);
   if (a > cpu.mem_size - n) [[unlikely]]
     data_abort(cpu, a, write);
   return cpu.mem_base + a;
@@ -45,13 +50,39 @@ inline uint8_t* host_ptr(Cpu& cpu, uint64_t a, uint64_t n, bool write) {
 template <class T>
 inline T load(Cpu& cpu, uint64_t a) {
   T v;
+  if (cpu.sys) [[unlikely]] {
+    if constexpr (sizeof(T) <= 8) {
+      const uint64_t r = cpu.sys->load(cpu, a, sizeof(T));
+      std::memcpy(&v, &r, sizeof(T));
+    } else {
+      cpu.sys->read_bytes(cpu, a, &v, sizeof(T));
+    }
+    return v;
+  }
   std::memcpy(&v, host_ptr(cpu, a, sizeof(T), false), sizeof(T));
   return v;
 }
 
 template <class T>
 inline void store(Cpu& cpu, uint64_t a, T v) {
+  if (cpu.sys) [[unlikely]] {
+    if constexpr (sizeof(T) <= 8) {
+      uint64_t r = 0;
+      std::memcpy(&r, &v, sizeof(T));
+      cpu.sys->store(cpu, a, sizeof(T), r);
+    } else {
+      cpu.sys->write_bytes(cpu, a, &v, sizeof(T));
+    }
+    return;
+  }
   std::memcpy(host_ptr(cpu, a, sizeof(T), true), &v, sizeof(T));
+}
+
+// n bytes (any alignment) from guest address a.
+inline void read_bytes(Cpu& cpu, uint64_t a, void* dst, uint64_t n) {
+  if (cpu.sys) [[unlikely]]
+    return cpu.sys->read_bytes(cpu, a, dst, n);
+  std::memcpy(dst, host_ptr(cpu, a, n, false), n);
 }
 
 inline bool condition_holds(const Cpu& cpu, unsigned cond) {

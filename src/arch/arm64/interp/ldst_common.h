@@ -37,11 +37,22 @@ inline uint8_t* store_ptr(Cpu& cpu, uint64_t a, uint64_t n) {
   return p;
 }
 
+// n bytes to guest address a, all or nothing across a page boundary.
+inline void write_bytes(Cpu& cpu, uint64_t a, const void* src, uint64_t n) {
+  if (cpu.sys) [[unlikely]]
+    return cpu.sys->write_bytes(cpu, a, src, n);
+  std::memcpy(store_ptr(cpu, a, n), src, n);
+}
+
 // A load whose result is discarded (Rt = XZR) still accesses memory and can fault (Arm ARM
 // C6.2 LDR: the load happens regardless of the destination), but the compiler drops a load
 // nobody uses, so such loads read their first and last byte through volatile: that touches
 // every page of the (at most 16-byte) range.
 inline void touch_load(Cpu& cpu, uint64_t a, uint64_t n) {
+  if (cpu.sys) [[unlikely]] {
+    uint8_t scratch[64];
+    return read_bytes(cpu, a, scratch, n);  // n <= 64: the largest structure access
+  }
   const volatile uint8_t* p = host_ptr(cpu, a, n, false);
   (void)p[0];
   (void)p[n - 1];
@@ -97,7 +108,7 @@ struct GprLoad {
     T v[2];
     if (t == 31 || t2 == 31) [[unlikely]]
       touch_load(cpu, a, sizeof v);
-    std::memcpy(v, host_ptr(cpu, a, sizeof v, false), sizeof v);
+    read_bytes(cpu, a, v, sizeof v);
     cpu.set_xr(t2, extend(v[1]));
     cpu.set_xr(t, extend(v[0]));
   }
@@ -112,7 +123,7 @@ struct GprStore {
   }
   static void pair(Cpu& cpu, unsigned t, unsigned t2, uint64_t a) {
     const T v[2] = {static_cast<T>(cpu.xr(t)), static_cast<T>(cpu.xr(t2))};
-    std::memcpy(store_ptr(cpu, a, sizeof v), v, sizeof v);
+    write_bytes(cpu, a, v, sizeof v);
   }
 };
 
@@ -124,11 +135,11 @@ struct VecOp {
   static void access(Cpu& cpu, unsigned t, uint64_t a) {
     if constexpr (kIsLoad) {
       VReg r{};
-      std::memcpy(r.b, host_ptr(cpu, a, sizeof(T), false), sizeof(T));
+      read_bytes(cpu, a, r.b, sizeof(T));
       cpu.v[t] = r;
     } else {
       // store_ptr: a Q store may be two host stores; keep it all-or-nothing across pages.
-      std::memcpy(store_ptr(cpu, a, sizeof(T)), cpu.v[t].b, sizeof(T));
+      write_bytes(cpu, a, cpu.v[t].b, sizeof(T));
     }
   }
   // With t == t2 on a load, Vt2 is written last (QEMU's order; the value is UNKNOWN in the Arm
@@ -136,16 +147,17 @@ struct VecOp {
   static void pair(Cpu& cpu, unsigned t, unsigned t2, uint64_t a) {
     if constexpr (kIsLoad) {
       VReg r[2] = {};
-      const uint8_t* p = host_ptr(cpu, a, 2 * sizeof(T), false);
-      std::memcpy(r[0].b, p, sizeof(T));
-      std::memcpy(r[1].b, p + sizeof(T), sizeof(T));
+      uint8_t buf[2 * sizeof(T)];
+      read_bytes(cpu, a, buf, sizeof buf);
+      std::memcpy(r[0].b, buf, sizeof(T));
+      std::memcpy(r[1].b, buf + sizeof(T), sizeof(T));
       cpu.v[t] = r[0];
       cpu.v[t2] = r[1];
     } else {
       uint8_t buf[2 * sizeof(T)];
       std::memcpy(buf, cpu.v[t].b, sizeof(T));
       std::memcpy(buf + sizeof(T), cpu.v[t2].b, sizeof(T));
-      std::memcpy(store_ptr(cpu, a, sizeof buf), buf, sizeof buf);
+      write_bytes(cpu, a, buf, sizeof buf);
     }
   }
 };

@@ -44,7 +44,7 @@ void multiple(Cpu& cpu, uint32_t insn) {
   const uint64_t a = cpu.xsp(f.u<'n'>());
   uint8_t buf[64];
   if constexpr (kLoad) {
-    std::memcpy(buf, host_ptr(cpu, a, total, false), total);
+    read_bytes(cpu, a, buf, total);
     VReg r[kSelem * kRpt] = {};  // Q=0 loads zero the upper halves
     unsigned off = 0;
     for (unsigned rp = 0; rp < kRpt; ++rp)
@@ -58,7 +58,7 @@ void multiple(Cpu& cpu, uint32_t insn) {
       for (unsigned e = 0; e < elements; ++e)
         for (unsigned s = 0; s < kSelem; ++s, off += ebytes)
           std::memcpy(buf + off, &cpu.v[(t + rp + s) % 32].b[e * ebytes], ebytes);
-    std::memcpy(store_ptr(cpu, a, total), buf, total);
+    write_bytes(cpu, a, buf, total);
   }
   writeback(cpu, f, a, total);
 }
@@ -103,7 +103,7 @@ void single(Cpu& cpu, uint32_t insn) {
   const uint64_t a = cpu.xsp(f.u<'n'>());
   uint8_t buf[32];
   if constexpr (kLoad) {
-    std::memcpy(buf, host_ptr(cpu, a, total, false), total);
+    read_bytes(cpu, a, buf, total);
     for (unsigned s = 0; s < selem; ++s) {
       VReg& v = cpu.v[(t + s) % 32];
       if (replicate) {
@@ -118,7 +118,7 @@ void single(Cpu& cpu, uint32_t insn) {
   } else {
     for (unsigned s = 0; s < selem; ++s)
       std::memcpy(buf + s * ebytes, &cpu.v[(t + s) % 32].b[index * ebytes], ebytes);
-    std::memcpy(store_ptr(cpu, a, total), buf, total);
+    write_bytes(cpu, a, buf, total);
   }
   writeback(cpu, f, a, total);
 }

@@ -7,6 +7,7 @@
 #include "arch/arm64/features.h"
 #include "arch/arm64/handlers.h"
 #include "arch/arm64/interp/common.h"
+#include "arch/arm64/system/exception.h"
 
 namespace xvm::arm64::interp {
 namespace {
@@ -28,9 +29,23 @@ void SVC(Cpu& cpu, uint32_t insn) {
 }
 
 // HVC and SMC are UNDEF at EL0 (Arm ARM C6.2 HVC/SMC), HLT without an external debugger
-// (halting disabled) and DCPS1/2/3 outside Debug state likewise.
+// (halting disabled) and DCPS1/2/3 outside Debug state likewise. In system mode at EL1, HVC
+// is the call to the "hypervisor" the machine emulates (PSCI, SMCCC); SMC stays UNDEF (no
+// EL3).
 void HVC(Cpu& cpu, uint32_t insn) {
-  undefined(cpu, insn);
+  if (!cpu.sys || cpu.sys->state.el == 0) undefined(cpu, insn);
+  const Fields<pat::HVC> f{insn};
+  cpu.stop.kind = StopKind::Hvc;
+  cpu.stop.insn = f.u<'i'>();
+  cpu.pc += 4;  // the preferred return address of an HVC is the next instruction
+}
+
+// ERET (Arm ARM C6.2 ERET): system mode at EL1 only.
+void ERET(Cpu& cpu, uint32_t insn) {
+  if (!cpu.sys || cpu.sys->state.el == 0) undefined(cpu, insn);
+  sys::exception_return(cpu, cpu.sys->state);
+  // PSTATE.DAIF may have unmasked a pending interrupt: let the machine look.
+  __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
 }
 void SMC(Cpu& cpu, uint32_t insn) {
   undefined(cpu, insn);
@@ -61,7 +76,11 @@ void YIELD(Cpu&, uint32_t) {
 void WFE(Cpu&, uint32_t) {
   host_pause();
 }
-void WFI(Cpu&, uint32_t) {}
+// In system mode at EL1, WFI stops the vCPU until an interrupt (the machine waits). At EL0
+// Linux leaves SCTLR_EL1.nTWI = 0, so WFI would trap to EL1, whose handler skips it: a NOP.
+void WFI(Cpu& cpu, uint32_t) {
+  if (cpu.sys && cpu.sys->state.el == 1) cpu.stop.kind = StopKind::Wfi;
+}
 void SEV(Cpu&, uint32_t) {}
 void SEVL(Cpu&, uint32_t) {}
 // Every other hint-space encoding executes as NOP (Arm ARM C6.2 HINT).
@@ -96,7 +115,27 @@ void ISB(Cpu& cpu, uint32_t) {
 // Linux never sets. PAN, UAO, DIT, SSBS, TCO, CFINV ... belong to features xvm does not
 // implement. So every form is UNDEF for the guest.
 void MSR_imm(Cpu& cpu, uint32_t insn) {
-  undefined(cpu, insn);
+  sys::System* s = cpu.sys;
+  if (!s) undefined(cpu, insn);
+  const Fields<pat::MSR_imm> f{insn};
+  const unsigned op1 = f.u<'p'>(), op2 = f.u<'q'>(), crm = f.u<'m'>();
+  const bool el0_daif_ok = (s->state.sctlr_el1 >> 9) & 1;  // SCTLR_EL1.UMA
+  if (op1 == 3 && (op2 == 6 || op2 == 7) && (s->state.el == 1 || el0_daif_ok)) {
+    // DAIFSet / DAIFClr: CRm bits 3..0 are D, A, I, F (PSTATE bits 9..6).
+    const uint64_t bits = uint64_t{crm} << 6;
+    if (op2 == 6) {
+      s->state.daif |= bits;
+    } else {
+      s->state.daif &= ~bits;
+      __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
+    }
+    return;
+  }
+  if (op1 == 0 && op2 == 5 && s->state.el == 1) {  // SPSel
+    sys::switch_stack(cpu, s->state, 1, crm & 1);
+    return;
+  }
+  undefined(cpu, insn);  // PAN, UAO, DIT, SSBS, TCO …: not implemented
 }
 
 // SYS (op0 = 1): the cache maintenance operations EL0 may execute under Linux
@@ -105,7 +144,15 @@ void MSR_imm(Cpu& cpu, uint32_t insn) {
 void SYS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::SYS> f{insn};
   const uint64_t addr = cpu.xr(f.u<'t'>());
-  switch (sysreg(1, f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>())) {
+  const uint32_t enc = sysreg(1, f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
+  // System mode at EL1: TLBI, AT and every DC/IC form (sys::System::sys_op); DC ZVA and
+  // IC IVAU as below.
+  if (cpu.sys && cpu.sys->state.el == 1 && enc != sysreg(1, 3, 7, 4, 1) &&
+      enc != sysreg(1, 3, 7, 5, 1)) {
+    if (!cpu.sys->sys_op(cpu, enc, addr)) undefined(cpu, insn);
+    return;
+  }
+  switch (enc) {
     case sysreg(1, 3, 7, 4, 1): {  // DC ZVA: zero the naturally aligned block holding addr
       const uint64_t base = addr & ~uint64_t{kDczvaBytes - 1};
       // The block never crosses a page, so the first store faults if any would, and a fault

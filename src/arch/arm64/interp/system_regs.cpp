@@ -50,6 +50,11 @@ void MRS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MRS> f{insn};
   const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   uint64_t v;
+  if (cpu.sys) {  // system mode: the vCPU's own registers (arch/arm64/system/system_regs.cpp)
+    if (!cpu.sys->read_sysreg(cpu, key, &v)) undefined(cpu, insn);
+    cpu.set_xr(f.u<'t'>(), v);
+    return;
+  }
   switch (key) {
     case kNZCV:
       v = cpu.nzcv & 0xf0000000u;
@@ -92,7 +97,14 @@ void MRS(Cpu& cpu, uint32_t insn) {
 void MSR_reg(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MSR_reg> f{insn};
   const uint64_t v = cpu.xr(f.u<'t'>());
-  switch (sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>())) {
+  const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
+  if (cpu.sys) {
+    if (!cpu.sys->write_sysreg(cpu, key, v)) undefined(cpu, insn);
+    // Writes to DAIF, the GIC CPU interface or the timer can unmask or raise an interrupt.
+    __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
+    return;
+  }
+  switch (key) {
     case kNZCV:
       cpu.nzcv = static_cast<uint32_t>(v) & 0xf0000000u;
       break;

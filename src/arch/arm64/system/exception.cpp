@@ -35,6 +35,42 @@ void take_exception(Cpu& cpu, SysState& s, Vector kind, uint64_t syndrome, uint6
   cpu.pc = s.vbar_el1 + group + 0x80 * uint64_t(kind);
 }
 
+bool take_stop_exception(Cpu& cpu, SysState& s, const Stop& stop) {
+  const bool lower = s.el == 0;
+  switch (stop.kind) {
+    case StopKind::Syscall:  // pc is already after the SVC
+      take_exception(cpu, s, Vector::Sync, esr(Ec::Svc64, stop.insn), cpu.pc);
+      return true;
+    case StopKind::Undefined:
+      take_exception(cpu, s, Vector::Sync, esr(Ec::Unknown, 0), cpu.pc);
+      return true;
+    case StopKind::Breakpoint:
+      take_exception(cpu, s, Vector::Sync, esr(Ec::Brk64, stop.insn), cpu.pc);
+      return true;
+    case StopKind::DataAbort:
+    case StopKind::Alignment: {
+      // ISS: WnR [6], DFSC [5:0] (alignment fault 0b100001); ISV = 0 (no instruction syndrome).
+      const uint32_t dfsc = stop.kind == StopKind::Alignment ? 0x21 : stop.fault_status;
+      const uint32_t iss = (stop.write ? 1u << 6 : 0) | dfsc;
+      take_exception(cpu, s, Vector::Sync,
+                     esr(lower ? Ec::DataAbortLower : Ec::DataAbortSame, iss), cpu.pc, true,
+                     stop.addr);
+      return true;
+    }
+    case StopKind::InsnAbort:
+      take_exception(cpu, s, Vector::Sync,
+                     esr(lower ? Ec::InsnAbortLower : Ec::InsnAbortSame, stop.fault_status),
+                     cpu.pc, true, stop.addr);
+      return true;
+    case StopKind::None:
+    case StopKind::Interrupt:
+    case StopKind::Hvc:
+    case StopKind::Wfi:
+      return false;
+  }
+  return false;
+}
+
 void exception_return(Cpu& cpu, SysState& s) {
   const uint64_t saved = s.spsr_el1;
   const uint64_t m = saved & spsr::kM;

@@ -54,6 +54,11 @@ void switch_stack(Cpu& cpu, SysState& s, unsigned el, bool sp_sel);
 void take_exception(Cpu& cpu, SysState& s, Vector kind, uint64_t syndrome, uint64_t return_pc,
                     bool set_far = false, uint64_t far = 0);
 
+// Turns a synchronous stop of the interpreter (SVC, UNDEFINED, BRK, data/instruction abort,
+// alignment fault) into the exception it is architecturally, taken to EL1 with its syndrome.
+// Returns false for stops that are not exceptions (HVC, WFI, interrupts: the machine's).
+bool take_stop_exception(Cpu& cpu, SysState& s, const Stop& stop);
+
 // ERET from EL1: PSTATE from SPSR_EL1, pc from ELR_EL1, the local exclusive monitor cleared.
 // A return to a mode that does not exist here (AArch32, EL2, EL3) or to a higher level is an
 // illegal exception return (Arm ARM "Illegal return events from AArch64 state"): the EL and

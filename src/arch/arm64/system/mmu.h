@@ -41,6 +41,7 @@ enum class FaultKind : uint8_t {
   Translation = 0x04,   // 0b0001LL
   AccessFlag = 0x08,    // 0b0010LL
   Permission = 0x0c,    // 0b0011LL
+  External = 0x10,      // synchronous external abort (nothing at the physical address)
   ExternalWalk = 0x14,  // 0b0101LL: synchronous external abort on a table walk
 };
 

@@ -37,6 +37,9 @@ struct SysState {
   // Other EL1 state.
   uint64_t cpacr_el1 = 0, tpidr_el1 = 0, mdscr_el1 = 0, cntkctl_el1 = 0, csselr_el1 = 0;
   uint64_t afsr0_el1 = 0, afsr1_el1 = 0;
+  // DBGBVR0, DBGBCR0, DBGWVR0, DBGWCR0, then the same for breakpoint/watchpoint 1: storage
+  // only (ID_AA64DFR0_EL1 says 2 of each; no debug events are generated).
+  uint64_t dbg[8] = {};
 };
 
 }  // namespace xvm::arm64::sys

@@ -1,0 +1,99 @@
+// `xvm boot`: boot a kernel on an emulated machine (full-system emulation, issue 5). Today
+// the one machine is arm64 "virt" on the system-mode interpreter (machine/arm64_virt/).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cli/commands.h"
+#include "machine/arm64_virt/machine.h"
+
+namespace xvm::cli {
+namespace {
+
+struct BootOptions {
+  std::string arch = "arm64";
+  std::string kernel, initrd, append;
+  std::string memory = "512M";
+  unsigned cpus = 1;
+  std::vector<std::string> disks;
+  std::string console = "stdio";
+  std::string engine = "interp";
+  double timeout = 0;
+};
+
+// "512M", "2G", "1048576K", or bytes.
+bool parse_size(const std::string& s, uint64_t* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  uint64_t mul = 1;
+  const std::string suffix(end);
+  if (suffix == "K" || suffix == "k") mul = 1ull << 10;
+  else if (suffix == "M" || suffix == "m") mul = 1ull << 20;
+  else if (suffix == "G" || suffix == "g") mul = 1ull << 30;
+  else if (!suffix.empty()) return false;
+  if (v > ~uint64_t{0} / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+[[noreturn]] void fail(const std::string& msg) {
+  std::fprintf(stderr, "xvm boot: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+void boot(const BootOptions& o) {
+  if (o.arch != "arm64") fail("--arch " + o.arch + ": only arm64 machines exist so far");
+  if (o.engine != "interp")
+    fail("--engine " + o.engine + ": full-system emulation runs on the interpreter only so far");
+  machine::arm64_virt::MachineConfig c;
+  c.kernel = o.kernel;
+  c.initrd = o.initrd;
+  c.append = o.append;
+  c.cpus = o.cpus;
+  c.console = o.console;
+  c.timeout_s = o.timeout;
+  if (!parse_size(o.memory, &c.memory)) fail("--memory " + o.memory + ": not a size (e.g. 512M, 2G)");
+  for (const std::string& d : o.disks) {
+    machine::arm64_virt::DiskConfig disk;
+    const auto comma = d.find(',');
+    disk.path = d.substr(0, comma);
+    if (comma != std::string::npos) {
+      const std::string opt = d.substr(comma + 1);
+      if (opt == "readonly=on") disk.read_only = true;
+      else if (opt != "readonly=off") fail("--disk " + d + ": unknown option " + opt);
+    }
+    c.disks.push_back(disk);
+  }
+  auto m = machine::arm64_virt::Machine::create(c);
+  if (!m) fail(m.error());
+  const machine::arm64_virt::MachineExit e = (*m)->run();
+  if (e.status != 0) std::fprintf(stderr, "xvm boot: %s\n", e.reason.c_str());
+  std::fflush(stdout);
+  std::exit(e.status);
+}
+
+}  // namespace
+
+void add_boot_command(CLI::App& app) {
+  auto* o = new BootOptions;  // lives as long as the app (the process)
+  CLI::App* cmd = app.add_subcommand(
+      "boot", "boot a kernel on an emulated machine (arm64 virt: PL011 console, PL031 RTC, PSCI)");
+  cmd->add_option("--arch", o->arch, "guest architecture (arm64)")->capture_default_str();
+  cmd->add_option("--kernel", o->kernel, "Linux arm64 Image (uncompressed)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--initrd", o->initrd, "initramfs (cpio, optionally compressed)")->check(CLI::ExistingFile);
+  cmd->add_option("--append", o->append, "kernel command line");
+  cmd->add_option("--memory", o->memory, "guest RAM, e.g. 512M or 2G")->capture_default_str();
+  cmd->add_option("--cpus", o->cpus, "number of vCPUs")->capture_default_str();
+  cmd->add_option("--disk", o->disks, "virtio disk image PATH[,readonly=on] (repeatable)");
+  cmd->add_option("--console", o->console, "where the UART goes: stdio, none or file:PATH")
+      ->capture_default_str();
+  cmd->add_option("--engine", o->engine, "execution engine (interp only, for now)")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout,
+                  "stop the guest after this many seconds, exit status 124 (0 = never)");
+  cmd->callback([o] { boot(*o); });
+}
+
+}  // namespace xvm::cli

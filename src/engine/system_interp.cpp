@@ -1,0 +1,70 @@
+#include "engine/system_interp.h"
+
+#include <csetjmp>
+
+#include "arch/arm64/decoder.h"
+#include "arch/arm64/system/system.h"
+#include "engine/interpreter.h"
+
+namespace xvm::engine {
+
+using arm64::Cpu;
+using arm64::Stop;
+using arm64::StopKind;
+
+// Decoded instruction words, direct-mapped by a hash of the word: the table lookup of
+// arm64::decode() is paid once per distinct encoding.
+struct SystemInterpreter::Cache {
+  static constexpr unsigned kBits = 14;
+  struct Entry {
+    uint32_t insn = 0;
+    bool valid = false;
+    bool ends = false;
+    arm64::Handler fn = nullptr;
+  };
+  Entry e[1u << kBits];
+  const Entry& get(uint32_t insn) {
+    Entry& x = e[(insn * 0x9e3779b1u) >> (32 - kBits)];
+    if (x.valid && x.insn == insn) [[likely]]
+      return x;
+    const arm64::DecodeEntry* d = arm64::decode(insn);
+    x.insn = insn;
+    x.valid = true;
+    x.fn = d ? d->handler : &unimplemented_op;
+    x.ends = d ? (d->flags & arm64::kEnds) != 0 : true;
+    return x;
+  }
+};
+
+SystemInterpreter::SystemInterpreter() : cache_(std::make_unique<Cache>()) {}
+SystemInterpreter::~SystemInterpreter() = default;
+
+Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
+  sigjmp_buf unwind;
+  cpu.stop = Stop{};
+  cpu.unwind = &unwind;
+  if (sigsetjmp(unwind, 0) != 0) {  // a handler raised a guest exception (raise_stop)
+    cpu.unwind = nullptr;
+    return cpu.stop;
+  }
+  arm64::sys::System& sys = *cpu.sys;
+  Cache& cache = *cache_;
+  for (uint64_t n = 0; n < budget; ++n) {
+    if (cpu.pending) [[unlikely]] {
+      cpu.stop.kind = StopKind::Interrupt;  // the machine takes interrupts and requests
+      break;
+    }
+    const uint64_t pc = cpu.pc;
+    uint32_t insn;
+    if (!sys.fetch(cpu, pc, &insn)) break;  // cpu.stop: InsnAbort
+    const Cache::Entry& d = cache.get(insn);
+    d.fn(cpu, insn);
+    ++cpu.icount;
+    if (!d.ends) cpu.pc = pc + 4;
+    if (cpu.stop.kind != StopKind::None) break;
+  }
+  cpu.unwind = nullptr;
+  return cpu.stop;
+}
+
+}  // namespace xvm::engine

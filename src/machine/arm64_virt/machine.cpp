@@ -1,0 +1,385 @@
+#include "machine/arm64_virt/machine.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "arch/arm64/features.h"
+#include "arch/arm64/system/exception.h"
+#include "arch/arm64/system/system.h"
+#include "devices/rtc/pl031.h"
+#include "devices/uart/pl011.h"
+#include "engine/system_interp.h"
+#include "machine/arm64_virt/fdt.h"
+#include "machine/arm64_virt/image.h"
+#include "machine/arm64_virt/layout.h"
+#include "memory/phys.h"
+
+namespace xvm::machine::arm64_virt {
+
+using arm64::Cpu;
+using arm64::Stop;
+using arm64::StopKind;
+
+namespace {
+
+std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& path,
+                                                           const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected(std::string("cannot open ") + what + " " + path);
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return std::unexpected(std::string("cannot read ") + what + " " + path);
+  return data;
+}
+
+// An interrupt line to nowhere, for devices while the machine has no interrupt controller.
+class UnconnectedIrq final : public devices::IrqLine {
+ public:
+  void set_level(bool) override {}
+};
+
+// Guest-physical accesses of the vCPUs: RAM and the device windows.
+class MachineBus final : public arm64::sys::PhysBus {
+ public:
+  explicit MachineBus(memory::Bus& bus) : bus_(bus) {}
+  uint8_t* ram(uint64_t pa, uint64_t len) override {
+    return bus_.ram().ram_ptr(GuestPhysAddr{pa}, len);
+  }
+  bool mmio_read(uint64_t pa, unsigned size, uint64_t* value) override {
+    return bus_.mmio_read(GuestPhysAddr{pa}, size, value);
+  }
+  bool mmio_write(uint64_t pa, unsigned size, uint64_t value) override {
+    return bus_.mmio_write(GuestPhysAddr{pa}, size, value);
+  }
+
+ private:
+  memory::Bus& bus_;
+};
+
+// The system registers outside the core that a vCPU reaches (arch/arm64/system/system.h
+// SysRegHooks): the generic timer's counter.
+class VcpuSysRegs final : public arm64::sys::SysRegHooks {
+ public:
+  explicit VcpuSysRegs(std::chrono::steady_clock::time_point start) : start_(start) {}
+  bool read(unsigned el, uint32_t enc, uint64_t* v) override {
+    switch (enc) {
+      case arm64::sysreg(3, 3, 14, 0, 0):  // CNTFRQ_EL0
+        *v = kCounterHz;
+        return true;
+      case arm64::sysreg(3, 3, 14, 0, 1):  // CNTPCT_EL0
+      case arm64::sysreg(3, 3, 14, 0, 2):  // CNTVCT_EL0 (CNTVOFF = 0)
+        *v = counter();
+        return true;
+      default:
+        return false;
+    }
+  }
+  bool write(unsigned, uint32_t, uint64_t) override { return false; }
+
+ private:
+  // 62.5 MHz, as QEMU's virt machine: one count per 16 ns.
+  static constexpr uint64_t kCounterHz = 62'500'000;
+  uint64_t counter() const {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now() - start_).count();
+    return uint64_t(ns) / 16;
+  }
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+struct Vcpu {
+  unsigned index = 0;
+  Cpu cpu;
+  std::unique_ptr<arm64::sys::System> sys;
+  std::unique_ptr<VcpuSysRegs> sysregs;
+  engine::SystemInterpreter interp;
+  std::thread thread;
+  // PSCI state: off until CPU_ON (CPU 0 starts on).
+  bool on = false;
+  bool start_pending = false;
+  uint64_t start_pc = 0, start_context = 0;
+};
+
+struct Machine::Impl {
+  MachineConfig config;
+  memory::PhysMemory ram;
+  memory::Bus bus{ram};
+  MachineBus phys{bus};
+  UnconnectedIrq unconnected;
+  std::unique_ptr<devices::Pl011> uart;
+  std::unique_ptr<devices::Pl031> rtc;
+  std::FILE* console = nullptr;
+  bool console_owned = false;
+  std::vector<std::unique_ptr<Vcpu>> vcpus;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  // Shutdown and vCPU wake-ups.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> stopping{false};
+  MachineExit exit;
+
+  void console_write(uint8_t byte) {
+    if (!console) return;
+    std::fputc(byte, console);
+    if (byte == '\n') std::fflush(console);
+  }
+  void shutdown(int status, std::string reason) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping.exchange(true)) return;
+      exit = {status, std::move(reason)};
+    }
+    for (auto& v : vcpus) __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
+    cv.notify_all();
+  }
+  void vcpu_loop(Vcpu& v);
+  void hvc(Vcpu& v);
+  bool wait_for_start(Vcpu& v);
+};
+
+Machine::Machine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Machine::~Machine() {
+  if (!impl_) return;
+  impl_->shutdown(0, {});
+  for (auto& v : impl_->vcpus)
+    if (v->thread.joinable()) v->thread.join();
+  if (impl_->console && impl_->console_owned) std::fclose(impl_->console);
+  else if (impl_->console) std::fflush(impl_->console);
+}
+
+std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const MachineConfig& c) {
+  if (c.cpus < 1 || c.cpus > kMaxCpus)
+    return std::unexpected("--cpus must be between 1 and " + std::to_string(kMaxCpus));
+  if (c.memory < (64ull << 20) || c.memory > kRamMaxSize || c.memory % 4096)
+    return std::unexpected(std::string("--memory must be a multiple of 4 KiB between 64 MiB and 255 GiB"));
+  auto impl = std::make_unique<Impl>();
+  Impl& m = *impl;
+  m.config = c;
+  if (c.console == "stdio") {
+    m.console = stdout;
+  } else if (c.console.rfind("file:", 0) == 0) {
+    m.console = std::fopen(c.console.c_str() + 5, "wb");
+    if (!m.console) return std::unexpected("cannot open console file " + c.console.substr(5));
+    m.console_owned = true;
+  } else if (c.console != "none") {
+    return std::unexpected("--console must be stdio, none or file:PATH");
+  }
+  if (auto r = m.bus.add_ram(GuestPhysAddr{kRamBase}, c.memory); !r) return std::unexpected(r.error());
+
+  Impl* self = &m;
+  m.uart = std::make_unique<devices::Pl011>([self](uint8_t b) { self->console_write(b); },
+                                            m.unconnected);
+  m.rtc = std::make_unique<devices::Pl031>(m.unconnected);
+  if (auto r = m.bus.add_device(GuestPhysAddr{kUartBase}, kUartSize, m.uart.get()); !r)
+    return std::unexpected(r.error());
+  if (auto r = m.bus.add_device(GuestPhysAddr{kRtcBase}, kRtcSize, m.rtc.get()); !r)
+    return std::unexpected(r.error());
+
+  // Boot images (Documentation/arm64/booting.rst): Image, initrd, DTB placed in RAM.
+  auto kernel = read_file(c.kernel, "kernel");
+  if (!kernel) return std::unexpected(kernel.error());
+  auto header = parse_image(*kernel);
+  if (!header) return std::unexpected(c.kernel + ": " + header.error());
+  std::vector<uint8_t> initrd;
+  if (!c.initrd.empty()) {
+    auto r = read_file(c.initrd, "initrd");
+    if (!r) return std::unexpected(r.error());
+    initrd = std::move(*r);
+  }
+  FdtConfig fc;
+  fc.ram_size = c.memory;
+  fc.num_cpus = c.cpus;
+  fc.bootargs = c.append;
+  std::random_device rd;
+  for (auto& b : fc.rng_seed) b = uint8_t(rd());
+  // The DTB's size does not depend on the addresses in it: build it once to learn the size.
+  if (!initrd.empty()) fc.initrd = std::pair<uint64_t, uint64_t>{kRamBase, kRamBase + initrd.size()};
+  auto probe = build_fdt(fc);
+  if (!probe) return std::unexpected(probe.error());
+  BootPlacementInput in;
+  in.ram_base = kRamBase;
+  in.ram_size = c.memory;
+  in.header = *header;
+  in.kernel_file_size = kernel->size();
+  in.initrd_size = initrd.size();
+  in.dtb_size = probe->size();
+  auto place = place_boot_images(in);
+  if (!place) return std::unexpected(place.error());
+  if (!initrd.empty()) fc.initrd = std::pair<uint64_t, uint64_t>{place->initrd, place->initrd_end};
+  auto dtb = build_fdt(fc);
+  if (!dtb) return std::unexpected(dtb.error());
+  if (!m.ram.write(GuestPhysAddr{place->kernel}, kernel->data(), kernel->size()) ||
+      (!initrd.empty() && !m.ram.write(GuestPhysAddr{place->initrd}, initrd.data(), initrd.size())) ||
+      !m.ram.write(GuestPhysAddr{place->dtb}, dtb->data(), dtb->size()))
+    return std::unexpected(std::string("boot images do not fit in guest RAM"));
+
+  for (unsigned i = 0; i < c.cpus; ++i) {
+    auto v = std::make_unique<Vcpu>();
+    v->index = i;
+    v->sys = std::make_unique<arm64::sys::System>(m.phys, mpidr_affinity(i));
+    v->sysregs = std::make_unique<VcpuSysRegs>(m.start);
+    v->sys->set_hooks(v->sysregs.get());
+    v->cpu.sys = v->sys.get();
+    m.vcpus.push_back(std::move(v));
+  }
+  // CPU 0 enters the kernel (booting.rst): x0 = DTB, x1..x3 = 0, EL1h, DAIF masked, MMU off.
+  Vcpu& boot = *m.vcpus[0];
+  boot.on = true;
+  boot.cpu.pc = place->kernel;
+  boot.cpu.x[0] = place->dtb;
+  return std::unique_ptr<Machine>(new Machine(std::move(impl)));
+}
+
+MachineExit Machine::run() {
+  Impl& m = *impl_;
+  for (auto& v : m.vcpus) {
+    Vcpu* vp = v.get();
+    v->thread = std::thread([&m, vp] { m.vcpu_loop(*vp); });
+  }
+  {
+    std::unique_lock lock(m.mu);
+    const auto done = [&] { return m.stopping.load(); };
+    if (m.config.timeout_s > 0) {
+      if (!m.cv.wait_for(lock, std::chrono::duration<double>(m.config.timeout_s), done)) {
+        lock.unlock();
+        m.shutdown(124, "timeout: the guest ran for " + std::to_string(m.config.timeout_s) +
+                            " s without powering off");
+        lock.lock();
+      }
+    } else {
+      m.cv.wait(lock, done);
+    }
+  }
+  for (auto& v : m.vcpus)
+    if (v->thread.joinable()) v->thread.join();
+  if (m.console) std::fflush(m.console);
+  return m.exit;
+}
+
+// A vCPU that is off waits for PSCI CPU_ON; true once it should run.
+bool Machine::Impl::wait_for_start(Vcpu& v) {
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return stopping.load() || v.on || v.start_pending; });
+  if (stopping) return false;
+  if (v.start_pending) {
+    // PSCI CPU_ON: the entry point with x0 = context_id, EL1h, MMU off, DAIF masked.
+    v.start_pending = false;
+    v.on = true;
+    v.cpu.pc = v.start_pc;
+    v.cpu.x[0] = v.start_context;
+  }
+  return true;
+}
+
+void Machine::Impl::vcpu_loop(Vcpu& v) {
+  if (!wait_for_start(v)) return;
+  Cpu& cpu = v.cpu;
+  arm64::sys::System& sys = *v.sys;
+  while (!stopping) {
+    __atomic_fetch_and(&cpu.pending, ~uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
+    const Stop s = v.interp.run(cpu, 1u << 20);
+    if (stopping) break;
+    switch (s.kind) {
+      case StopKind::None:
+      case StopKind::Interrupt:
+        break;
+      case StopKind::Hvc:
+        hvc(v);
+        break;
+      case StopKind::Wfi: {
+        // No interrupt controller yet: nothing can wake this vCPU except shutdown.
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping.load(); });
+        break;
+      }
+      default:
+        if (!arm64::sys::take_stop_exception(cpu, sys.state, s)) {
+          shutdown(1, "vCPU " + std::to_string(v.index) + ": unexpected stop");
+          return;
+        }
+        break;
+    }
+    if (!v.on && !wait_for_start(v)) return;  // CPU_OFF
+  }
+}
+
+// HVC #0: the SMC Calling Convention (Arm DEN0028) with PSCI 1.0 (Arm DEN0022) as the only
+// service. Function id in w0, arguments in x1..x3, result in x0.
+void Machine::Impl::hvc(Vcpu& v) {
+  Cpu& cpu = v.cpu;
+  constexpr int64_t kSuccess = 0, kNotSupported = -1, kInvalidParameters = -2, kAlreadyOn = -4,
+                    kOnPending = -5;
+  const uint32_t fn = uint32_t(cpu.x[0]);
+  int64_t r = kNotSupported;
+  const auto find = [&](uint64_t mpidr) -> Vcpu* {
+    for (auto& o : vcpus)
+      if (o->sys->mpidr_aff() == (mpidr & 0xff'00ff'ffffull)) return o.get();
+    return nullptr;
+  };
+  switch (cpu.stop.insn == 0 ? fn : 0) {
+    case 0x8400'0000:  // PSCI_VERSION: 1.0
+      r = 0x1'0000;
+      break;
+    case 0x8400'000a: {  // PSCI_FEATURES: the functions below
+      const uint32_t q = uint32_t(cpu.x[1]);
+      const bool known = q == 0x8400'0000 || q == 0x8400'0002 || q == 0x8400'0003 ||
+                         q == 0xc400'0003 || q == 0x8400'0004 || q == 0xc400'0004 ||
+                         q == 0x8400'0006 || q == 0x8400'0008 || q == 0x8400'0009 ||
+                         q == 0x8400'000a;
+      r = known ? kSuccess : kNotSupported;
+      break;
+    }
+    case 0x8400'0002: {  // CPU_OFF: this vCPU stops until a CPU_ON names it again
+      std::lock_guard lock(mu);
+      v.on = false;
+      return;  // no return value: the caller does not come back
+    }
+    case 0x8400'0003:
+    case 0xc400'0003: {  // CPU_ON(target_mpidr, entry, context_id)
+      Vcpu* t = find(cpu.x[1]);
+      std::lock_guard lock(mu);
+      if (!t) r = kInvalidParameters;
+      else if (t->on) r = kAlreadyOn;
+      else if (t->start_pending) r = kOnPending;
+      else {
+        t->start_pending = true;
+        t->start_pc = cpu.x[2];
+        t->start_context = cpu.x[3];
+        r = kSuccess;
+      }
+      cv.notify_all();
+      break;
+    }
+    case 0x8400'0004:
+    case 0xc400'0004: {  // AFFINITY_INFO(target, lowest level 0): 0 on, 1 off, 2 pending
+      Vcpu* t = find(cpu.x[1]);
+      std::lock_guard lock(mu);
+      r = !t ? kInvalidParameters : t->on ? 0 : t->start_pending ? 2 : 1;
+      break;
+    }
+    case 0x8400'0006:  // MIGRATE_INFO_TYPE: no Trusted OS to migrate
+      r = 2;
+      break;
+    case 0x8400'0008:  // SYSTEM_OFF
+      shutdown(0, {});
+      return;
+    case 0x8400'0009:  // SYSTEM_RESET (Linux with panic=-1 after a panic, or `reboot`)
+      shutdown(2, "the guest asked for a reset (reboot, or a kernel panic with panic=-1)");
+      return;
+    default:
+      break;  // SMCCC_VERSION and everything else: NOT_SUPPORTED (SMCCC 1.0)
+  }
+  cpu.x[0] = uint64_t(r);
+}
+
+}  // namespace xvm::machine::arm64_virt
