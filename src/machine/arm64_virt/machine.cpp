@@ -1,5 +1,10 @@
 #include "machine/arm64_virt/machine.h"
 
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -8,6 +13,7 @@
 #include <iterator>
 #include <mutex>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "arch/arm64/features.h"
@@ -15,6 +21,8 @@
 #include "arch/arm64/system/system.h"
 #include "devices/rtc/pl031.h"
 #include "devices/uart/pl011.h"
+#include "devices/virtio/blk/device.h"
+#include "devices/virtio/mmio.h"
 #include "engine/system_interp.h"
 #include "machine/arm64_virt/fdt.h"
 #include "machine/arm64_virt/image.h"
@@ -116,8 +124,13 @@ struct Machine::Impl {
   UnconnectedIrq unconnected;
   std::unique_ptr<devices::Pl011> uart;
   std::unique_ptr<devices::Pl031> rtc;
+  std::vector<std::unique_ptr<devices::virtio::MmioTransport>> virtio;  // by slot
   std::FILE* console = nullptr;
   bool console_owned = false;
+  // Console input (console=stdio): stdin into the UART, the terminal in raw mode meanwhile.
+  std::thread input;
+  bool tty_raw = false;
+  termios tty_saved{};
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
@@ -142,6 +155,9 @@ struct Machine::Impl {
     cv.notify_all();
   }
   void vcpu_loop(Vcpu& v);
+  void input_loop();
+  void start_input();
+  void stop_input();
   void hvc(Vcpu& v);
   bool wait_for_start(Vcpu& v);
 };
@@ -153,6 +169,7 @@ Machine::~Machine() {
   impl_->shutdown(0, {});
   for (auto& v : impl_->vcpus)
     if (v->thread.joinable()) v->thread.join();
+  impl_->stop_input();
   if (impl_->console && impl_->console_owned) std::fclose(impl_->console);
   else if (impl_->console) std::fflush(impl_->console);
 }
@@ -185,6 +202,26 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   if (auto r = m.bus.add_device(GuestPhysAddr{kRtcBase}, kRtcSize, m.rtc.get()); !r)
     return std::unexpected(r.error());
 
+  // virtio-mmio slots 0.. : the disks, in command-line order (/dev/vda, vdb, …).
+  std::vector<unsigned> slots;
+  for (size_t i = 0; i < c.disks.size(); ++i) {
+    if (i >= kVirtioMmioSlots) return std::unexpected(std::string("too many virtio devices"));
+    devices::virtio::blk::Options bo;
+    bo.path = c.disks[i].path;
+    bo.read_only = c.disks[i].read_only;
+    bo.serial = "xvm-disk" + std::to_string(i);
+    auto dev = devices::virtio::blk::BlkDevice::open(bo);
+    if (!dev) return std::unexpected("--disk " + bo.path + ": " + dev.error());
+    const unsigned slot = unsigned(i);
+    m.virtio.push_back(std::make_unique<devices::virtio::MmioTransport>(m.ram, std::move(*dev),
+                                                                        &m.unconnected));
+    if (auto r = m.bus.add_device(GuestPhysAddr{virtio_mmio_base(slot)}, kVirtioMmioStride,
+                                  m.virtio.back().get());
+        !r)
+      return std::unexpected(r.error());
+    slots.push_back(slot);
+  }
+
   // Boot images (Documentation/arm64/booting.rst): Image, initrd, DTB placed in RAM.
   auto kernel = read_file(c.kernel, "kernel");
   if (!kernel) return std::unexpected(kernel.error());
@@ -200,6 +237,7 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   fc.ram_size = c.memory;
   fc.num_cpus = c.cpus;
   fc.bootargs = c.append;
+  fc.virtio_slots = slots;
   std::random_device rd;
   for (auto& b : fc.rng_seed) b = uint8_t(rd());
   // The DTB's size does not depend on the addresses in it: build it once to learn the size.
@@ -240,8 +278,56 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   return std::unique_ptr<Machine>(new Machine(std::move(impl)));
 }
 
+// Keystrokes go to the guest as they are typed (raw mode: no line editing, no signals from
+// Ctrl-C), like a serial line; Ctrl-A x stops the machine, Ctrl-A Ctrl-A sends a Ctrl-A.
+void Machine::Impl::start_input() {
+  if (config.console != "stdio") return;
+  if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
+    termios raw = tty_saved;
+    cfmakeraw(&raw);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) tty_raw = true;
+  }
+  input = std::thread([this] { input_loop(); });
+}
+
+void Machine::Impl::stop_input() {
+  if (input.joinable()) input.join();
+  if (tty_raw) tcsetattr(STDIN_FILENO, TCSANOW, &tty_saved);
+  tty_raw = false;
+}
+
+void Machine::Impl::input_loop() {
+  bool escape = false;
+  while (!stopping) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    if (uart->rx_room() == 0 || poll(&p, 1, 50) <= 0) {
+      if (uart->rx_room() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    uint8_t buf[64];
+    const ssize_t n = ::read(STDIN_FILENO, buf, std::min<size_t>(sizeof buf, uart->rx_room()));
+    if (n <= 0) return;  // end of input: the guest simply gets no more
+    for (ssize_t i = 0; i < n; ++i) {
+      const uint8_t c = buf[i];
+      if (tty_raw && escape) {
+        escape = false;
+        if (c == 'x') {
+          shutdown(130, "stopped from the console (Ctrl-A x)");
+          return;
+        }
+        if (c != 1) continue;  // unknown escape: dropped
+      } else if (tty_raw && c == 1) {
+        escape = true;
+        continue;
+      }
+      uart->push_input(std::span<const uint8_t>(&c, 1));
+    }
+  }
+}
+
 MachineExit Machine::run() {
   Impl& m = *impl_;
+  m.start_input();
   for (auto& v : m.vcpus) {
     Vcpu* vp = v.get();
     v->thread = std::thread([&m, vp] { m.vcpu_loop(*vp); });
@@ -262,6 +348,7 @@ MachineExit Machine::run() {
   }
   for (auto& v : m.vcpus)
     if (v->thread.joinable()) v->thread.join();
+  m.stop_input();
   if (m.console) std::fflush(m.console);
   return m.exit;
 }
