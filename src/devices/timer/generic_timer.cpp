@@ -86,22 +86,19 @@ GenericTimer::GenericTimer(Clock clock, Output output)
 
 bool GenericTimer::read(unsigned el, uint64_t cntkctl, uint32_t enc, uint64_t* value) {
   if (!is_timer_reg(enc) || (el == 0 && !el0_allowed(cntkctl, enc))) return false;
+  // CNTVCT = CNTPCT - CNTVOFF_EL2, and CNTVOFF is 0 without EL2 (Arm ARM D11, "The virtual
+  // counter"). Counter reads are the hot path (the vDSO's clock_gettime): no lock.
+  if (enc == kCNTPCT || enc == kCNTVCT) {
+    *value = clock_();
+    return true;
+  }
   std::lock_guard lock(mu_);
+  if (enc == kCNTFRQ) {
+    *value = frequency_;
+    return true;
+  }
   const uint64_t now = clock_();
   update_locked(now);
-  switch (enc) {
-    case kCNTFRQ:
-      *value = frequency_;
-      return true;
-    // CNTVCT = CNTPCT - CNTVOFF_EL2, and CNTVOFF is 0 without EL2 (Arm ARM D11, "The virtual
-    // counter").
-    case kCNTPCT:
-    case kCNTVCT:
-      *value = now;
-      return true;
-    default:
-      break;
-  }
   const Timer& t =
       timer(enc == kCNTP_TVAL || enc == kCNTP_CTL || enc == kCNTP_CVAL ? Which::kPhysical
                                                                        : Which::kVirtual);

@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "arch/arm64/features.h"
@@ -488,6 +491,47 @@ TEST_F(GicTest, KickRunsOutsideTheLock) {
   gic.set_kick([&](unsigned cpu) { gic.cpu_read(cpu, HPPIR1, &seen); });
   dw(GICD_ISPENDR + 4, 1u << 8);
   EXPECT_EQ(seen, 40u);
+}
+
+TEST_F(GicTest, DeviceThreadWakesWaitingVcpuThroughKick) {
+  // The machine's pattern: a vCPU thread sleeps (WFI) until the kick says its IRQ line may
+  // have changed; a device thread raises a level SPI and drops it once serviced.
+  linux_init();
+  enable_spi(33);
+  std::mutex m;
+  std::condition_variable cv;
+  unsigned handled = 0;
+  gic.set_kick([&](unsigned) {
+    std::lock_guard lock(m);
+    cv.notify_all();
+  });
+  constexpr unsigned kRounds = 200;
+  std::atomic<unsigned> acked{0};
+  std::thread vcpu([&] {
+    while (handled < kRounds) {
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return gic.irq_pending(0); });
+      }
+      uint64_t intid = 0;
+      ASSERT_TRUE(gic.cpu_read(0, IAR1, &intid));
+      if (intid == kSpurious) continue;
+      EXPECT_EQ(intid, 33u);
+      acked.fetch_add(1);
+      while (acked.load() != 0) std::this_thread::yield();  // the device drops its line
+      gic.cpu_write(0, EOIR1, intid);
+      ++handled;
+    }
+  });
+  for (unsigned i = 0; i < kRounds; ++i) {
+    gic.spi(1).set_level(true);
+    while (acked.load() == 0) std::this_thread::yield();
+    gic.spi(1).set_level(false);
+    acked.store(0);
+  }
+  vcpu.join();
+  EXPECT_EQ(handled, kRounds);
+  EXPECT_FALSE(gic.irq_pending(0));
 }
 
 TEST_F(GicTest, BadAccessesAreHarmless) {
