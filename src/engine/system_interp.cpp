@@ -50,7 +50,8 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
   arm64::sys::System& sys = *cpu.sys;
   Cache& cache = *cache_;
   for (uint64_t n = 0; n < budget; ++n) {
-    if (cpu.pending) [[unlikely]] {
+    // Only interrupt requests concern this engine (it keeps no decoded code to flush).
+    if (cpu.pending & arm64::kPendingInterrupt) [[unlikely]] {
       cpu.stop.kind = StopKind::Interrupt;  // the machine takes interrupts and requests
       break;
     }

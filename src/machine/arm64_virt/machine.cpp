@@ -19,7 +19,9 @@
 #include "arch/arm64/features.h"
 #include "arch/arm64/system/exception.h"
 #include "arch/arm64/system/system.h"
+#include "devices/gic/gicv3.h"
 #include "devices/rtc/pl031.h"
+#include "devices/timer/generic_timer.h"
 #include "devices/uart/pl011.h"
 #include "devices/virtio/blk/device.h"
 #include "devices/virtio/mmio.h"
@@ -46,12 +48,6 @@ std::expected<std::vector<uint8_t>, std::string> read_file(const std::string& pa
   return data;
 }
 
-// An interrupt line to nowhere, for devices while the machine has no interrupt controller.
-class UnconnectedIrq final : public devices::IrqLine {
- public:
-  void set_level(bool) override {}
-};
-
 // Guest-physical accesses of the vCPUs: RAM and the device windows.
 class MachineBus final : public arm64::sys::PhysBus {
  public:
@@ -70,35 +66,42 @@ class MachineBus final : public arm64::sys::PhysBus {
   memory::Bus& bus_;
 };
 
+// The GIC CPU interface (ICC_*_EL1: op0 = 3, op1 = 0, CRn = 12 with CRm 8, 9, 11 or 12, and
+// ICC_PMR_EL1 = S3_0_C4_C6_0), UNDEFINED at EL0 (Arm GICv3 spec: ICC_SRE_EL1 gives EL0 no
+// access).
+bool is_gic_cpu_register(uint32_t enc) {
+  if (enc == arm64::sysreg(3, 0, 4, 6, 0)) return true;
+  if ((enc >> 7) != (arm64::sysreg(3, 0, 12, 0, 0) >> 7)) return false;
+  const unsigned crm = (enc >> 3) & 15;
+  return crm == 8 || crm == 9 || crm == 11 || crm == 12;
+}
+
 // The system registers outside the core that a vCPU reaches (arch/arm64/system/system.h
-// SysRegHooks): the generic timer's counter.
+// SysRegHooks): its generic timer, the GIC CPU interface, ISR_EL1.
 class VcpuSysRegs final : public arm64::sys::SysRegHooks {
  public:
-  explicit VcpuSysRegs(std::chrono::steady_clock::time_point start) : start_(start) {}
+  VcpuSysRegs(unsigned cpu, devices::Gicv3& gic, devices::GenericTimer& timer,
+              const arm64::sys::SysState& state)
+      : cpu_(cpu), gic_(gic), timer_(timer), state_(state) {}
   bool read(unsigned el, uint32_t enc, uint64_t* v) override {
-    switch (enc) {
-      case arm64::sysreg(3, 3, 14, 0, 0):  // CNTFRQ_EL0
-        *v = kCounterHz;
-        return true;
-      case arm64::sysreg(3, 3, 14, 0, 1):  // CNTPCT_EL0
-      case arm64::sysreg(3, 3, 14, 0, 2):  // CNTVCT_EL0 (CNTVOFF = 0)
-        *v = counter();
-        return true;
-      default:
-        return false;
+    if (is_gic_cpu_register(enc)) return el == 1 && gic_.cpu_read(cpu_, enc, v);
+    if (enc == arm64::sysreg(3, 0, 12, 1, 0)) {  // ISR_EL1: I [7] = an IRQ is pending
+      if (el == 0) return false;
+      *v = gic_.irq_pending(cpu_) ? 1u << 7 : 0;
+      return true;
     }
+    return timer_.read(el, state_.cntkctl_el1, enc, v);
   }
-  bool write(unsigned, uint32_t, uint64_t) override { return false; }
+  bool write(unsigned el, uint32_t enc, uint64_t v) override {
+    if (is_gic_cpu_register(enc)) return el == 1 && gic_.cpu_write(cpu_, enc, v);
+    return timer_.write(el, state_.cntkctl_el1, enc, v);
+  }
 
  private:
-  // 62.5 MHz, as QEMU's virt machine: one count per 16 ns.
-  static constexpr uint64_t kCounterHz = 62'500'000;
-  uint64_t counter() const {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - start_).count();
-    return uint64_t(ns) / 16;
-  }
-  std::chrono::steady_clock::time_point start_;
+  unsigned cpu_;
+  devices::Gicv3& gic_;
+  devices::GenericTimer& timer_;
+  const arm64::sys::SysState& state_;
 };
 
 }  // namespace
@@ -107,6 +110,7 @@ struct Vcpu {
   unsigned index = 0;
   Cpu cpu;
   std::unique_ptr<arm64::sys::System> sys;
+  std::unique_ptr<devices::GenericTimer> timer;
   std::unique_ptr<VcpuSysRegs> sysregs;
   engine::SystemInterpreter interp;
   std::thread thread;
@@ -121,7 +125,7 @@ struct Machine::Impl {
   memory::PhysMemory ram;
   memory::Bus bus{ram};
   MachineBus phys{bus};
-  UnconnectedIrq unconnected;
+  std::unique_ptr<devices::Gicv3> gic;
   std::unique_ptr<devices::Pl011> uart;
   std::unique_ptr<devices::Pl031> rtc;
   std::vector<std::unique_ptr<devices::virtio::MmioTransport>> virtio;  // by slot
@@ -132,7 +136,7 @@ struct Machine::Impl {
   bool tty_raw = false;
   termios tty_saved{};
   std::vector<std::unique_ptr<Vcpu>> vcpus;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  devices::GenericTimer::Clock clock = devices::GenericTimer::host_clock();  // one for all CPUs
 
   // Shutdown and vCPU wake-ups.
   std::mutex mu;
@@ -193,10 +197,23 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   }
   if (auto r = m.bus.add_ram(GuestPhysAddr{kRamBase}, c.memory); !r) return std::unexpected(r.error());
 
+  // GICv3: distributor and one redistributor frame per vCPU; devices on its SPIs.
+  devices::Gicv3::Config gc;
+  for (unsigned i = 0; i < c.cpus; ++i) gc.mpidr.push_back(mpidr_affinity(i));
+  gc.num_spis = 64;  // what the DT's interrupt numbers need (virtio slots end at SPI 47)
+  m.gic = std::make_unique<devices::Gicv3>(gc);
+  if (auto r = m.bus.add_device(GuestPhysAddr{kGicDistBase}, devices::Gicv3::kDistSize,
+                                &m.gic->distributor());
+      !r)
+    return std::unexpected(r.error());
+  if (auto r = m.bus.add_device(GuestPhysAddr{kGicRedistBase}, c.cpus * devices::Gicv3::kRedistStride,
+                                &m.gic->redistributors());
+      !r)
+    return std::unexpected(r.error());
   Impl* self = &m;
   m.uart = std::make_unique<devices::Pl011>([self](uint8_t b) { self->console_write(b); },
-                                            m.unconnected);
-  m.rtc = std::make_unique<devices::Pl031>(m.unconnected);
+                                            m.gic->spi(kUartSpi));
+  m.rtc = std::make_unique<devices::Pl031>(m.gic->spi(kRtcSpi));
   if (auto r = m.bus.add_device(GuestPhysAddr{kUartBase}, kUartSize, m.uart.get()); !r)
     return std::unexpected(r.error());
   if (auto r = m.bus.add_device(GuestPhysAddr{kRtcBase}, kRtcSize, m.rtc.get()); !r)
@@ -213,8 +230,8 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     auto dev = devices::virtio::blk::BlkDevice::open(bo);
     if (!dev) return std::unexpected("--disk " + bo.path + ": " + dev.error());
     const unsigned slot = unsigned(i);
-    m.virtio.push_back(std::make_unique<devices::virtio::MmioTransport>(m.ram, std::move(*dev),
-                                                                        &m.unconnected));
+    m.virtio.push_back(std::make_unique<devices::virtio::MmioTransport>(
+        m.ram, std::move(*dev), &m.gic->spi(virtio_mmio_spi(slot))));
     if (auto r = m.bus.add_device(GuestPhysAddr{virtio_mmio_base(slot)}, kVirtioMmioStride,
                                   m.virtio.back().get());
         !r)
@@ -265,11 +282,27 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     auto v = std::make_unique<Vcpu>();
     v->index = i;
     v->sys = std::make_unique<arm64::sys::System>(m.phys, mpidr_affinity(i));
-    v->sysregs = std::make_unique<VcpuSysRegs>(m.start);
+    devices::Gicv3* gic = m.gic.get();
+    // Timer outputs to the PPIs of the DT's timer node (layout.h): virtual 27, physical 30.
+    v->timer = std::make_unique<devices::GenericTimer>(
+        m.clock, [gic, i](devices::GenericTimer::Which w, bool level) {
+          gic->set_ppi(i, ppi_intid(w == devices::GenericTimer::Which::kVirtual
+                                        ? kPpiVirtTimer
+                                        : kPpiNonSecurePhysTimer),
+                       level);
+        });
+    v->sysregs = std::make_unique<VcpuSysRegs>(i, *m.gic, *v->timer, v->sys->state);
     v->sys->set_hooks(v->sysregs.get());
     v->cpu.sys = v->sys.get();
     m.vcpus.push_back(std::move(v));
   }
+  // A vCPU whose IRQ line may have changed leaves the interpreter (or its WFI wait) to look.
+  m.gic->set_kick([self](unsigned cpu) {
+    if (cpu >= self->vcpus.size()) return;
+    __atomic_fetch_or(&self->vcpus[cpu]->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
+    std::lock_guard lock(self->mu);
+    self->cv.notify_all();
+  });
   // CPU 0 enters the kernel (booting.rst): x0 = DTB, x1..x3 = 0, EL1h, DAIF masked, MMU off.
   Vcpu& boot = *m.vcpus[0];
   boot.on = true;
@@ -338,8 +371,18 @@ MachineExit Machine::run() {
     if (m.config.timeout_s > 0) {
       if (!m.cv.wait_for(lock, std::chrono::duration<double>(m.config.timeout_s), done)) {
         lock.unlock();
-        m.shutdown(124, "timeout: the guest ran for " + std::to_string(m.config.timeout_s) +
-                            " s without powering off");
+        // Where the vCPUs were (racy reads, for the message only): says where a boot stuck.
+        std::string where;
+        char b[96];
+        for (const auto& v : m.vcpus) {
+          std::snprintf(b, sizeof b, "%s cpu%u pc=0x%llx el%u", where.empty() ? "" : ",", v->index,
+                        static_cast<unsigned long long>(v->cpu.pc), v->sys->state.el);
+          where += b;
+        }
+        char t[32];
+        std::snprintf(t, sizeof t, "%g", m.config.timeout_s);
+        m.shutdown(124, std::string("timeout: the guest ran for ") + t +
+                            " s without powering off (" + where + ")");
         lock.lock();
       }
     } else {
@@ -370,11 +413,19 @@ bool Machine::Impl::wait_for_start(Vcpu& v) {
 
 void Machine::Impl::vcpu_loop(Vcpu& v) {
   if (!wait_for_start(v)) return;
+  devices::Gicv3* gic = this->gic.get();
   Cpu& cpu = v.cpu;
   arm64::sys::System& sys = *v.sys;
+  devices::GenericTimer& timer = *v.timer;
   while (!stopping) {
     __atomic_fetch_and(&cpu.pending, ~uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
-    const Stop s = v.interp.run(cpu, 1u << 20);
+    if (timer.counter() >= timer.next_deadline_ns()) timer.update();
+    // An IRQ the GIC signals and PSTATE.I does not mask is taken before the next instruction
+    // (Arm ARM "Asynchronous exception masking"); its return address is that instruction.
+    if (gic->irq_pending(v.index) && !(sys.state.daif & arm64::sys::spsr::kI))
+      arm64::sys::take_exception(cpu, sys.state, arm64::sys::Vector::Irq, 0, cpu.pc);
+    // Short slices, so that timer deadlines are noticed within about 100 µs of guest time.
+    const Stop s = v.interp.run(cpu, 1u << 14);
     if (stopping) break;
     switch (s.kind) {
       case StopKind::None:
@@ -384,9 +435,18 @@ void Machine::Impl::vcpu_loop(Vcpu& v) {
         hvc(v);
         break;
       case StopKind::Wfi: {
-        // No interrupt controller yet: nothing can wake this vCPU except shutdown.
+        // Sleep until an interrupt is pending for this vCPU (even a masked one: WFI wakes on
+        // it, Arm ARM "Wait For Interrupt") or its timer's next deadline.
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stopping.load(); });
+        const uint64_t deadline = timer.next_deadline_ns();
+        const auto wake = [&] {
+          return stopping.load() || gic->irq_pending(v.index) || timer.counter() >= deadline;
+        };
+        if (deadline == UINT64_MAX) {
+          cv.wait(lock, wake);
+        } else if (!wake()) {
+          cv.wait_for(lock, std::chrono::nanoseconds(deadline - timer.counter()), wake);
+        }
         break;
       }
       default:

@@ -145,10 +145,9 @@ void SYS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::SYS> f{insn};
   const uint64_t addr = cpu.xr(f.u<'t'>());
   const uint32_t enc = sysreg(1, f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
-  // System mode at EL1: TLBI, AT and every DC/IC form (sys::System::sys_op); DC ZVA and
-  // IC IVAU as below.
-  if (cpu.sys && cpu.sys->state.el == 1 && enc != sysreg(1, 3, 7, 4, 1) &&
-      enc != sysreg(1, 3, 7, 5, 1)) {
+  // System mode at EL1: TLBI, AT and every DC/IC form (sys::System::sys_op; the system
+  // interpreter keeps no decoded code, so IC IVAU has nothing to drop); DC ZVA as below.
+  if (cpu.sys && cpu.sys->state.el == 1 && enc != sysreg(1, 3, 7, 4, 1)) {
     if (!cpu.sys->sys_op(cpu, enc, addr)) undefined(cpu, insn);
     return;
   }
@@ -161,6 +160,7 @@ void SYS(Cpu& cpu, uint32_t insn) {
       return;
     }
     case sysreg(1, 3, 7, 5, 1):  // IC IVAU: code may have changed; drop decoded blocks
+      if (cpu.sys) return;  // system mode (EL0 here): nothing decoded to drop
       // Invalidation is broadcast to the inner-shareable domain (Arm ARM D7.5.9): every
       // thread's decoded blocks go, not only this one's.
       __atomic_fetch_or(&cpu.pending, kPendingBroadcastFlush, __ATOMIC_SEQ_CST);
