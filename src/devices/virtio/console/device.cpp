@@ -1,0 +1,146 @@
+#include "devices/virtio/console/device.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "devices/virtio/console/request.h"
+
+namespace xvm::devices::virtio::console {
+namespace {
+constexpr uint32_t kRxBit = 1u << kReceiveq;
+constexpr uint32_t kTxBit = 1u << kTransmitq;
+}  // namespace
+
+ConsoleDevice::ConsoleDevice(OutputSink sink)
+    : sink_(std::move(sink)), worker_([this](uint32_t p) { return work(p); }) {}
+
+ConsoleDevice::~ConsoleDevice() { worker_.stop(); }
+
+uint64_t ConsoleDevice::read_config(uint64_t offset, unsigned size) {
+  return read_config_bytes(config_, offset, size);
+}
+
+std::expected<void, std::string> ConsoleDevice::activate(Transport& t, uint64_t) {
+  if (!t.queue(kReceiveq).ready()) return std::unexpected("receiveq is not ready");
+  if (!t.queue(kTransmitq).ready()) return std::unexpected("transmitq is not ready");
+  worker_.reset();
+  transport_ = &t;
+  // Input typed before the driver was ready goes out as soon as it posts buffers; transmit
+  // buffers posted before DRIVER_OK are looked at too.
+  worker_.activate(kRxBit | kTxBit);
+  return {};
+}
+
+void ConsoleDevice::notify(unsigned index) {
+  if (index < 2) worker_.kick(1u << index);
+}
+
+void ConsoleDevice::reset() {
+  worker_.reset();
+  transport_ = nullptr;
+  // Host input still waiting is kept: it was typed for whichever driver reads next.
+}
+
+size_t ConsoleDevice::push_input(std::span<const uint8_t> bytes) {
+  size_t n;
+  {
+    std::lock_guard lock(input_mu_);
+    n = std::min(bytes.size(), kInputLimit - input_.size());
+    input_.insert(input_.end(), bytes.begin(), bytes.begin() + ptrdiff_t(n));
+  }
+  if (n) worker_.kick(kRxBit);
+  return n;
+}
+
+size_t ConsoleDevice::input_pending() const {
+  std::lock_guard lock(input_mu_);
+  return input_.size();
+}
+
+void ConsoleDevice::fail(const char* queue, const char* why) {
+  transport_->device_error(std::string(queue) + ": " + why);
+}
+
+bool ConsoleDevice::work(uint32_t pending) {
+  bool more = false;
+  if ((pending & kTxBit) && !transmit(&more)) return false;
+  if (more) worker_.kick(kTxBit);
+  more = false;
+  if ((pending & kRxBit) && !receive(&more)) return false;
+  if (more) worker_.kick(kRxBit);
+  return true;
+}
+
+bool ConsoleDevice::transmit(bool* more) {
+  Queue& q = transport_->queue(kTransmitq);
+  bool pushed = false;
+  auto signal = [&] {
+    if (pushed && q.needs_notification()) transport_->signal_used(kTransmitq);
+  };
+  for (unsigned n = 0; worker_.active(); ++n) {
+    if (n == kMaxChainsPerPass) {
+      *more = true;
+      break;
+    }
+    auto popped = q.pop(&chain_);
+    if (!popped) {
+      signal();
+      fail("transmitq", to_string(popped.error()));
+      return false;
+    }
+    if (!*popped) break;
+    if (check_transmit(chain_)) {
+      for (const Segment& s : chain_.segments) sink_({s.data, s.len});
+    } else {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+    }
+    q.push_used(chain_.head, 0);  // §2.7.8: the device wrote nothing into the buffer
+    pushed = true;
+  }
+  signal();
+  return true;
+}
+
+bool ConsoleDevice::receive(bool* more) {
+  Queue& q = transport_->queue(kReceiveq);
+  bool pushed = false;
+  auto signal = [&] {
+    if (pushed && q.needs_notification()) transport_->signal_used(kReceiveq);
+  };
+  // Only pop a receive buffer when there is something to put in it.
+  for (unsigned n = 0; worker_.active() && input_pending() > 0; ++n) {
+    if (n == kMaxChainsPerPass) {
+      *more = true;
+      break;
+    }
+    auto popped = q.pop(&chain_);
+    if (!popped) {
+      signal();
+      fail("receiveq", to_string(popped.error()));
+      return false;
+    }
+    if (!*popped) break;  // no buffers: the driver's next notification brings us back
+    uint32_t written = 0;
+    if (check_receive(chain_)) written = copy_input(chain_);
+    else refused_.fetch_add(1, std::memory_order_relaxed);
+    q.push_used(chain_.head, written);
+    pushed = true;
+  }
+  signal();
+  return true;
+}
+
+uint32_t ConsoleDevice::copy_input(const Chain& chain) {
+  std::lock_guard lock(input_mu_);
+  uint32_t total = 0;  // <= input_.size() <= kInputLimit
+  for (const Segment& s : chain.segments) {
+    if (input_.empty()) break;
+    const size_t n = std::min<size_t>(s.len, input_.size());
+    std::copy_n(input_.begin(), n, s.data);
+    input_.erase(input_.begin(), input_.begin() + ptrdiff_t(n));
+    total += uint32_t(n);
+  }
+  return total;
+}
+
+}  // namespace xvm::devices::virtio::console
