@@ -3,7 +3,7 @@
 # checks its protocol (docs/guest-images.md): the XVM-GUEST-READY marker with the CPU count,
 # the output of the xvm.cmd command, and that the machine powers itself off. Three boots:
 # one CPU; two CPUs; a virtio-blk disk the guest reads from and writes to.
-#   guest_image_qemu_test.sh [MACHINE]
+#   guest_image_test.sh [MACHINE]
 # MACHINE is `qemu` (default: qemu-system-aarch64, the independent reference) or the path of an
 # xvm binary, whose `xvm boot` must then pass the same checks.
 # $((...)) in single quotes is for the guest's shell; commas are QEMU's option syntax.
