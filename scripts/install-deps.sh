@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libasmjit-dev libcli11-dev libfmt-dev libspdlog-dev libfdt-dev libslirp-dev
+  libasmjit-dev libcli11-dev libfmt-dev libspdlog-dev libfdt-dev libslirp-dev libglib2.0-dev
   libcapstone-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libunicorn-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user busybox-static
