@@ -144,10 +144,26 @@ struct Machine::Impl {
   std::atomic<bool> stopping{false};
   MachineExit exit;
 
+  // UART output. Lines are also watched for Linux's panic message, so that a guest panic
+  // ends xvm with a reason instead of a guest that hangs (Debian's kernel waits forever after
+  // a panic unless booted with panic=N).
+  std::string line;
+  std::atomic<bool> console_dirty{false};  // written since the last flush
   void console_write(uint8_t byte) {
-    if (!console) return;
-    std::fputc(byte, console);
-    if (byte == '\n') std::fflush(console);
+    if (console) {
+      std::fputc(byte, console);
+      console_dirty.store(true, std::memory_order_relaxed);
+    }
+    if (byte != '\n') {
+      if (line.size() < 512) line.push_back(char(byte));
+      return;
+    }
+    if (const size_t at = line.find("Kernel panic - not syncing"); at != std::string::npos) {
+      std::string what = line.substr(at);
+      while (!what.empty() && (what.back() == '\r' || what.back() == ' ')) what.pop_back();
+      shutdown(3, "guest " + what);
+    }
+    line.clear();
   }
   void shutdown(int status, std::string reason) {
     {
@@ -157,6 +173,11 @@ struct Machine::Impl {
     }
     for (auto& v : vcpus) __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
     cv.notify_all();
+  }
+  // Output that does not end in a newline (a shell prompt) must still reach the terminal: the
+  // vCPUs flush between slices and before sleeping.
+  void flush_console() {
+    if (console_dirty.exchange(false, std::memory_order_relaxed)) std::fflush(console);
   }
   void vcpu_loop(Vcpu& v);
   void input_loop();
@@ -426,6 +447,7 @@ void Machine::Impl::vcpu_loop(Vcpu& v) {
       arm64::sys::take_exception(cpu, sys.state, arm64::sys::Vector::Irq, 0, cpu.pc);
     // Short slices, so that timer deadlines are noticed within about 100 µs of guest time.
     const Stop s = v.interp.run(cpu, 1u << 14);
+    flush_console();
     if (stopping) break;
     switch (s.kind) {
       case StopKind::None:
