@@ -1,6 +1,7 @@
 #include "engine/system_interp.h"
 
 #include <csetjmp>
+#include <cstring>
 
 #include "arch/arm64/decoder.h"
 #include "arch/arm64/system/system.h"
@@ -49,6 +50,10 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
   }
   arm64::sys::System& sys = *cpu.sys;
   Cache& cache = *cache_;
+  // The page instructions come from, valid while the translation generation and the EL stay.
+  uint64_t page_vpn = ~uint64_t{0}, page_gen = 0;
+  unsigned page_el = 2;
+  const uint8_t* page = nullptr;
   for (uint64_t n = 0; n < budget; ++n) {
     // Only interrupt requests concern this engine (it keeps no decoded code to flush).
     if (cpu.pending & arm64::kPendingInterrupt) [[unlikely]] {
@@ -56,8 +61,16 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
       break;
     }
     const uint64_t pc = cpu.pc;
+    if ((pc >> 12) != page_vpn || sys.translation_generation() != page_gen ||
+        sys.state.el != page_el) [[unlikely]] {
+      page = sys.fetch_page(cpu, pc);
+      if (!page) break;  // cpu.stop: InsnAbort
+      page_vpn = pc >> 12;
+      page_gen = sys.translation_generation();
+      page_el = sys.state.el;
+    }
     uint32_t insn;
-    if (!sys.fetch(cpu, pc, &insn)) break;  // cpu.stop: InsnAbort
+    std::memcpy(&insn, page + (pc & 0xfff), 4);
     const Cache::Entry& d = cache.get(insn);
     d.fn(cpu, insn);
     ++cpu.icount;

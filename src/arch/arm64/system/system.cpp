@@ -46,13 +46,14 @@ TranslationRegs System::translation_regs() const {
 }
 
 // TCR_EL1.A1 picks the TTBR whose ASID field is current; TCR_EL1.AS gives its width.
-uint16_t System::current_asid() const {
+uint16_t System::compute_asid() const {
   const uint64_t t = (state.tcr_el1 >> 22) & 1 ? state.ttbr1_el1 : state.ttbr0_el1;
   return uint16_t((state.tcr_el1 >> 36) & 1 ? t >> 48 : (t >> 48) & 0xff);
 }
 
 void System::flush_tlb() {
   for (TlbEntry& e : tlb_) e.tag = ~uint64_t{0};
+  ++generation_;
 }
 
 void System::flush_tlb_page(uint64_t va) {
@@ -64,6 +65,7 @@ void System::flush_tlb_page(uint64_t va) {
     TlbEntry& e = tlb_[(v >> 12) & ((1u << kTlbBits) - 1)];
     if (e.tag == v >> 12) e.tag = ~uint64_t{0};
   }
+  ++generation_;
 }
 
 WalkResult System::walk_va(uint64_t va) {
@@ -207,7 +209,7 @@ void System::write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n) {
   }
 }
 
-bool System::fetch(Cpu& cpu, uint64_t va, uint32_t* insn) {
+const uint8_t* System::fetch_page(Cpu& cpu, uint64_t va) {
   Fault f;
   const TlbEntry* e = entry(va, &f);
   if (e && !(e->perms & need(Access::Fetch, state.el))) f = {FaultKind::Permission, e->level};
@@ -217,10 +219,9 @@ bool System::fetch(Cpu& cpu, uint64_t va, uint32_t* insn) {
     cpu.stop.kind = StopKind::InsnAbort;
     cpu.stop.addr = va;
     cpu.stop.fault_status = uint8_t(f.status());
-    return false;
+    return nullptr;
   }
-  std::memcpy(insn, e->host + (va & (kPage - 1)), 4);
-  return true;
+  return e->host;
 }
 
 }  // namespace xvm::arm64::sys

@@ -53,8 +53,12 @@ class System {
   // Any length, any alignment, page by page; a store checks every page before writing.
   void read_bytes(Cpu& cpu, uint64_t va, void* dst, uint64_t n);
   void write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n);
-  // Instruction fetch; false with cpu.stop filled (InsnAbort) on a fault.
-  bool fetch(Cpu& cpu, uint64_t va, uint32_t* insn);
+  // The host address of the executable RAM page holding va, for the engine to fetch from
+  // while translation_generation() and the EL stay the same; null with cpu.stop filled.
+  const uint8_t* fetch_page(Cpu& cpu, uint64_t va);
+  // Changes whenever a cached translation may have become stale (TLB maintenance, writes to
+  // SCTLR/TCR/TTBRx).
+  uint64_t translation_generation() const { return generation_; }
 
   // --- system registers and instructions (system_regs.cpp) ---
   // MRS/MSR of encoding `enc` at the current EL; false = UNDEFINED there.
@@ -66,6 +70,11 @@ class System {
   // TLB maintenance.
   void flush_tlb();
   void flush_tlb_page(uint64_t va);
+  // TTBRx or TCR written: the current ASID may have changed.
+  void translation_changed() {
+    asid_ = compute_asid();
+    ++generation_;
+  }
 
   uint64_t tlb_misses() const { return tlb_misses_; }
 
@@ -84,7 +93,8 @@ class System {
   // The TLB entry for va's page, walking the tables on a miss; null with `*fault` set (and
   // nothing cached) when the walk fails.
   const TlbEntry* entry(uint64_t va, Fault* fault);
-  uint16_t current_asid() const;
+  uint16_t current_asid() const { return asid_; }
+  uint16_t compute_asid() const;
   WalkResult walk_va(uint64_t va);  // a table walk with the current registers
   TranslationRegs translation_regs() const;
   [[noreturn]] void data_abort(Cpu& cpu, uint64_t va, bool write, Fault f);
@@ -96,6 +106,8 @@ class System {
   uint64_t mpidr_aff_;
   TlbEntry tlb_[1u << kTlbBits];
   uint64_t tlb_misses_ = 0;
+  uint64_t generation_ = 0;
+  uint16_t asid_ = 0;
 };
 
 }  // namespace xvm::arm64::sys

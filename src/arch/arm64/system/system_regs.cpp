@@ -178,10 +178,17 @@ bool System::write_sysreg(Cpu& cpu, uint32_t enc, uint64_t v) {
       return true;
     case R(3, 0, 1, 0, 1): return true;  // ACTLR_EL1
     case R(3, 0, 1, 0, 2): s.cpacr_el1 = v; return true;
-    case R(3, 0, 2, 0, 0): s.ttbr0_el1 = v; return true;  // ASID-tagged: no flush needed
-    case R(3, 0, 2, 0, 1): s.ttbr1_el1 = v; return true;
+    case R(3, 0, 2, 0, 0):  // TTBRx: ASID-tagged TLB entries need no flush
+      s.ttbr0_el1 = v;
+      translation_changed();
+      return true;
+    case R(3, 0, 2, 0, 1):
+      s.ttbr1_el1 = v;
+      translation_changed();
+      return true;
     case R(3, 0, 2, 0, 2):
       s.tcr_el1 = v;
+      translation_changed();
       flush_tlb();
       return true;
     case R(3, 0, 4, 0, 0): s.spsr_el1 = v; return true;
