@@ -18,6 +18,8 @@ struct BootOptions {
   std::string memory = "512M";
   unsigned cpus = 1;
   std::vector<std::string> disks;
+  std::vector<std::string> nets;
+  bool no_rng = false;
   std::string console = "stdio";
   std::string engine = "interp";
   double timeout = 0;
@@ -55,6 +57,8 @@ void boot(const BootOptions& o) {
   c.cpus = o.cpus;
   c.console = o.console;
   c.timeout_s = o.timeout;
+  c.nets = o.nets;
+  c.rng = !o.no_rng;
   if (!parse_size(o.memory, &c.memory)) fail("--memory " + o.memory + ": not a size (e.g. 512M, 2G)");
   for (const std::string& d : o.disks) {
     machine::arm64_virt::DiskConfig disk;
@@ -80,7 +84,9 @@ void boot(const BootOptions& o) {
 void add_boot_command(CLI::App& app) {
   auto* o = new BootOptions;  // lives as long as the app (the process)
   CLI::App* cmd = app.add_subcommand(
-      "boot", "boot a kernel on an emulated machine (arm64 virt: PL011 console, PL031 RTC, PSCI)");
+      "boot",
+      "boot a kernel on an emulated machine (arm64 virt: GICv3, generic timer, PL011 console, "
+      "PL031 RTC, virtio-mmio disks/network/entropy, PSCI); Ctrl-A x on the console stops it");
   cmd->add_option("--arch", o->arch, "guest architecture (arm64)")->capture_default_str();
   cmd->add_option("--kernel", o->kernel, "Linux arm64 Image (uncompressed)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--initrd", o->initrd, "initramfs (cpio, optionally compressed)")->check(CLI::ExistingFile);
@@ -88,6 +94,11 @@ void add_boot_command(CLI::App& app) {
   cmd->add_option("--memory", o->memory, "guest RAM, e.g. 512M or 2G")->capture_default_str();
   cmd->add_option("--cpus", o->cpus, "number of vCPUs")->capture_default_str();
   cmd->add_option("--disk", o->disks, "virtio disk image PATH[,readonly=on] (repeatable)");
+  cmd->add_option("--net", o->nets,
+                  "virtio-net on user-mode networking (libslirp): user[,hostfwd=tcp:127.0.0.1:"
+                  "HOSTPORT-:GUESTPORT]… (guest 10.0.2.15 by DHCP, host reachable as 10.0.2.2, "
+                  "no DNS; repeatable)");
+  cmd->add_flag("--no-rng", o->no_rng, "no virtio-rng entropy device (present by default)");
   cmd->add_option("--console", o->console, "where the UART goes: stdio, none or file:PATH")
       ->capture_default_str();
   cmd->add_option("--engine", o->engine, "execution engine (interp only, for now)")->capture_default_str();

@@ -25,6 +25,10 @@
 #include "devices/uart/pl011.h"
 #include "devices/virtio/blk/device.h"
 #include "devices/virtio/mmio.h"
+#include "devices/virtio/net/device.h"
+#include "devices/virtio/net/options.h"
+#include "devices/virtio/net/slirp_backend.h"
+#include "devices/virtio/rng/device.h"
 #include "engine/system_interp.h"
 #include "machine/arm64_virt/fdt.h"
 #include "machine/arm64_virt/image.h"
@@ -240,24 +244,43 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   if (auto r = m.bus.add_device(GuestPhysAddr{kRtcBase}, kRtcSize, m.rtc.get()); !r)
     return std::unexpected(r.error());
 
-  // virtio-mmio slots 0.. : the disks, in command-line order (/dev/vda, vdb, …).
+  // virtio-mmio slots 0.. : the disks in command-line order (/dev/vda, vdb, …), then the
+  // network cards, then the entropy source.
   std::vector<unsigned> slots;
+  const auto attach = [&](std::unique_ptr<devices::virtio::VirtioDevice> dev)
+      -> std::expected<void, std::string> {
+    const unsigned slot = unsigned(m.virtio.size());
+    if (slot >= kVirtioMmioSlots) return std::unexpected(std::string("too many virtio devices"));
+    m.virtio.push_back(std::make_unique<devices::virtio::MmioTransport>(
+        m.ram, std::move(dev), &m.gic->spi(virtio_mmio_spi(slot))));
+    if (auto r = m.bus.add_device(GuestPhysAddr{virtio_mmio_base(slot)}, kVirtioMmioStride,
+                                  m.virtio.back().get());
+        !r)
+      return std::unexpected(r.error());
+    slots.push_back(slot);
+    return {};
+  };
   for (size_t i = 0; i < c.disks.size(); ++i) {
-    if (i >= kVirtioMmioSlots) return std::unexpected(std::string("too many virtio devices"));
     devices::virtio::blk::Options bo;
     bo.path = c.disks[i].path;
     bo.read_only = c.disks[i].read_only;
     bo.serial = "xvm-disk" + std::to_string(i);
     auto dev = devices::virtio::blk::BlkDevice::open(bo);
     if (!dev) return std::unexpected("--disk " + bo.path + ": " + dev.error());
-    const unsigned slot = unsigned(i);
-    m.virtio.push_back(std::make_unique<devices::virtio::MmioTransport>(
-        m.ram, std::move(*dev), &m.gic->spi(virtio_mmio_spi(slot))));
-    if (auto r = m.bus.add_device(GuestPhysAddr{virtio_mmio_base(slot)}, kVirtioMmioStride,
-                                  m.virtio.back().get());
-        !r)
+    if (auto r = attach(std::move(*dev)); !r) return std::unexpected(r.error());
+  }
+  namespace vnet = devices::virtio::net;
+  for (const std::string& spec : c.nets) {
+    auto cfg = vnet::parse_net_option(spec);
+    if (!cfg) return std::unexpected("--net " + spec + ": " + cfg.error());
+    auto backend = vnet::SlirpBackend::create(*cfg);
+    if (!backend) return std::unexpected("--net " + spec + ": " + backend.error());
+    if (auto r = attach(std::make_unique<vnet::NetDevice>(std::move(*backend))); !r)
       return std::unexpected(r.error());
-    slots.push_back(slot);
+  }
+  if (c.rng) {
+    if (auto r = attach(std::make_unique<devices::virtio::rng::RngDevice>()); !r)
+      return std::unexpected(r.error());
   }
 
   // Boot images (Documentation/arm64/booting.rst): Image, initrd, DTB placed in RAM.

@@ -22,6 +22,8 @@ struct MachineConfig {
   uint64_t memory = 512ull << 20;
   unsigned cpus = 1;
   std::vector<DiskConfig> disks;
+  std::vector<std::string> nets;  // "user[,hostfwd=tcp:127.0.0.1:H-:G]…", one virtio-net each
+  bool rng = true;                // a virtio-rng device (host getrandom)
   std::string console = "stdio";  // stdio | none | file:PATH
   double timeout_s = 0;           // > 0: stop the guest after this long (status 124)
 };
