@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`xvm boot` console through a pseudo-terminal, as a person would use it: the guest's shell
-(scripts/guest-init.sh with xvm.shell=1) gets a typed line and its answer comes back; `exit`
-ends the shell, the guest powers off and xvm exits 0.
+(scripts/guest-init.sh with xvm.shell=1) gets a typed line and its answer comes back; output to
+/dev/hvc0 (virtio-console) reaches the same terminal; the kernel uses the virtio-rng device;
+`exit` ends the shell, the guest powers off and xvm exits 0.
 
 usage: boot_console_test.py XVM   (exit 77 = skipped: no guest image could be built)
 """
@@ -66,6 +67,11 @@ def main():
     expect(b"answer=42", 30)
     if b"answer=42" not in out[mark:]:
         sys.exit("FAIL: answer missing")
+    # The other two devices on the console's side of the machine: /dev/hvc0 (virtio-console)
+    # writes to the same terminal, and the kernel's hwrng is the virtio entropy device.
+    os.write(master, b"echo hvc=$((40+2)) > /dev/hvc0; cat /sys/class/misc/hw_random/rng_current\r")
+    expect(b"hvc=42", 30)
+    expect(b"virtio_rng", 30)
     os.write(master, b"exit\r")
     try:
         status = p.wait(timeout=60)

@@ -24,6 +24,7 @@
 #include "devices/timer/generic_timer.h"
 #include "devices/uart/pl011.h"
 #include "devices/virtio/blk/device.h"
+#include "devices/virtio/console/device.h"
 #include "devices/virtio/mmio.h"
 #include "devices/virtio/net/device.h"
 #include "devices/virtio/net/options.h"
@@ -153,7 +154,10 @@ struct Machine::Impl {
   // a panic unless booted with panic=N).
   std::string line;
   std::atomic<bool> console_dirty{false};  // written since the last flush
+  std::mutex console_mu;  // the PL011 and the virtio console write from different threads
+  devices::virtio::console::ConsoleDevice* virtio_console = nullptr;  // owned by its transport
   void console_write(uint8_t byte) {
+    std::lock_guard lock(console_mu);
     if (console) {
       std::fputc(byte, console);
       console_dirty.store(true, std::memory_order_relaxed);
@@ -278,6 +282,16 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     if (auto r = attach(std::make_unique<vnet::NetDevice>(std::move(*backend))); !r)
       return std::unexpected(r.error());
   }
+  // A virtio console (/dev/hvc0) on the same terminal as the UART: its output goes to the
+  // console too, typed input to both (the guest reads the one it uses).
+  {
+    auto hvc = std::make_unique<devices::virtio::console::ConsoleDevice>(
+        [self](std::span<const uint8_t> bytes) {
+          for (uint8_t b : bytes) self->console_write(b);
+        });
+    m.virtio_console = hvc.get();
+    if (auto r = attach(std::move(hvc)); !r) return std::unexpected(r.error());
+  }
   if (c.rng) {
     if (auto r = attach(std::make_unique<devices::virtio::rng::RngDevice>()); !r)
       return std::unexpected(r.error());
@@ -398,6 +412,7 @@ void Machine::Impl::input_loop() {
         continue;
       }
       uart->push_input(std::span<const uint8_t>(&c, 1));
+      if (virtio_console) virtio_console->push_input(std::span<const uint8_t>(&c, 1));
     }
   }
 }
