@@ -30,9 +30,8 @@ if $all; then
   cmake --build --preset asan
 else
   cmake --build --preset asan --target xvm guest-programs xvm-elf-loader-test \
-    xvm-initial-stack-test xvm-arena-test xvm-elf-loader-fuzz xvm-devices-phys-bus-test \
-    xvm-devices-virtqueue-test xvm-devices-virtio-mmio-test xvm-devices-virtio-blk-test \
-    xvm-virtqueue-fuzz
+    xvm-initial-stack-test xvm-arena-test xvm-elf-loader-fuzz xvm-devices-tests \
+    xvm-machine-tests xvm-arm64-system-test xvm-base-test xvm-virtqueue-fuzz
 fi
 
 logs=build/asan/sanitizer-logs
