@@ -23,6 +23,7 @@ struct BootOptions {
   std::string console = "stdio";
   std::string engine = "interp";
   double timeout = 0;
+  bool stats = false;
 };
 
 // "512M", "2G", "1048576K", or bytes.
@@ -75,6 +76,18 @@ void boot(const BootOptions& o) {
   if (!m) fail(m.error());
   const machine::arm64_virt::MachineExit e = (*m)->run();
   if (e.status != 0) std::fprintf(stderr, "xvm boot: %s\n", e.reason.c_str());
+  if (o.stats) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < e.instructions.size(); ++i) {
+      total += e.instructions[i];
+      std::fprintf(stderr, "xvm: stats: cpu%zu %llu guest instructions, %llu TLB misses\n", i,
+                   static_cast<unsigned long long>(e.instructions[i]),
+                   static_cast<unsigned long long>(e.tlb_misses[i]));
+    }
+    std::fprintf(stderr, "xvm: stats: %llu guest instructions in %.3f s wall (%.1f MIPS)\n",
+                 static_cast<unsigned long long>(total), e.wall_seconds,
+                 e.wall_seconds > 0 ? double(total) / e.wall_seconds / 1e6 : 0.0);
+  }
   std::fflush(stdout);
   std::exit(e.status);
 }
@@ -82,7 +95,8 @@ void boot(const BootOptions& o) {
 }  // namespace
 
 void add_boot_command(CLI::App& app) {
-  auto* o = new BootOptions;  // lives as long as the app (the process)
+  static BootOptions options;  // lives as long as the app (the process)
+  BootOptions* o = &options;
   CLI::App* cmd = app.add_subcommand(
       "boot",
       "boot a kernel on an emulated machine (arm64 virt: GICv3, generic timer, PL011 console, "
@@ -104,6 +118,8 @@ void add_boot_command(CLI::App& app) {
   cmd->add_option("--engine", o->engine, "execution engine (interp only, for now)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout,
                   "stop the guest after this many seconds, exit status 124 (0 = never)");
+  cmd->add_flag("--stats", o->stats,
+                "at exit, print guest instructions per vCPU, TLB misses, wall time and MIPS");
   cmd->callback([o] { boot(*o); });
 }
 

@@ -474,6 +474,7 @@ void Process::handle_stop(Thread& t, const arm64::Stop& s) {
       break;
     case StopKind::Hvc:
     case StopKind::Wfi:
+    case StopKind::SysTrap:
       break;  // system mode only: a user-mode Cpu never stops with these
   }
 }

@@ -32,8 +32,9 @@ void diff(std::vector<std::string>& out, const char* name, uint64_t a, uint64_t 
 std::vector<std::string> compare(const SysSnap& a, const SysSnap& b) {
   std::vector<std::string> d;
   for (int i = 0; i < 31; ++i) {
-    const std::string n = "X" + std::to_string(i);
-    diff(d, n.c_str(), a.x[i], b.x[i]);
+    char n[8];
+    std::snprintf(n, sizeof n, "X%d", i);  // (not "X" + to_string: g++ 12 -Wrestrict false positive)
+    diff(d, n, a.x[i], b.x[i]);
   }
   diff(d, "SP_EL0", a.sp_el0, b.sp_el0);
   diff(d, "SP_EL1", a.sp_el1, b.sp_el1);

@@ -40,6 +40,7 @@ enum class StopKind : uint8_t {
   // System mode only (Cpu::sys set): for the machine to act on.
   Hvc,           // HVC #imm at EL1 (the firmware call: PSCI); pc already after it
   Wfi,           // WFI at EL1: wait for an interrupt; pc already after it
+  SysTrap,       // an EL0 MSR/MRS/system instruction trapped to EL1 (EC 0x18); insn = ISS
 };
 
 struct Stop {

@@ -177,7 +177,8 @@ struct Machine::Impl {
     {
       std::lock_guard lock(mu);
       if (stopping.exchange(true)) return;
-      exit = {status, std::move(reason)};
+      exit.status = status;
+      exit.reason = std::move(reason);
     }
     for (auto& v : vcpus) __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
     cv.notify_all();
@@ -419,6 +420,7 @@ void Machine::Impl::input_loop() {
 
 MachineExit Machine::run() {
   Impl& m = *impl_;
+  const auto t0 = std::chrono::steady_clock::now();
   m.start_input();
   for (auto& v : m.vcpus) {
     Vcpu* vp = v.get();
@@ -452,6 +454,11 @@ MachineExit Machine::run() {
     if (v->thread.joinable()) v->thread.join();
   m.stop_input();
   if (m.console) std::fflush(m.console);
+  m.exit.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& v : m.vcpus) {
+    m.exit.instructions.push_back(v->cpu.icount);
+    m.exit.tlb_misses.push_back(v->sys->tlb_misses());
+  }
   return m.exit;
 }
 

@@ -32,6 +32,9 @@ struct MachineConfig {
 struct MachineExit {
   int status = 0;       // 0: guest powered off (PSCI SYSTEM_OFF)
   std::string reason;   // one line for the user when status != 0
+  // Figures for --stats: per vCPU, guest instructions executed and TLB misses; wall time.
+  std::vector<uint64_t> instructions, tlb_misses;
+  double wall_seconds = 0;
 };
 
 class Machine {

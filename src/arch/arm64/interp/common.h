@@ -26,6 +26,20 @@ namespace xvm::arm64::interp {
   raise_stop(cpu, s);
 }
 
+// System mode: an EL0 MSR, MRS or system instruction that SCTLR_EL1 (UMA, UCT, DZE, UCI) or
+// CNTKCTL_EL1 traps to EL1, EC 0x18. Its ISS is the instruction's own fields (Arm ARM, "ISS
+// encoding for an exception from MSR, MRS, or System instruction execution"): Op0 [21:20],
+// Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], Direction [0] (1 = read).
+[[noreturn]] inline void sys_trap(Cpu& cpu, uint32_t insn) {
+  const uint32_t op0 = (insn >> 19) & 3, op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15,
+                 crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7, rt = insn & 31,
+                 read = (insn >> 21) & 1;
+  Stop s;
+  s.kind = StopKind::SysTrap;
+  s.insn = op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | read;
+  raise_stop(cpu, s);
+}
+
 [[noreturn]] inline void alignment_fault(Cpu& cpu, uint64_t addr, bool write) {
   Stop s;
   s.kind = StopKind::Alignment;

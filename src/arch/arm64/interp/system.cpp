@@ -120,7 +120,9 @@ void MSR_imm(Cpu& cpu, uint32_t insn) {
   const Fields<pat::MSR_imm> f{insn};
   const unsigned op1 = f.u<'p'>(), op2 = f.u<'q'>(), crm = f.u<'m'>();
   const bool el0_daif_ok = (s->state.sctlr_el1 >> 9) & 1;  // SCTLR_EL1.UMA
-  if (op1 == 3 && (op2 == 6 || op2 == 7) && (s->state.el == 1 || el0_daif_ok)) {
+  const bool daif_form = op1 == 3 && (op2 == 6 || op2 == 7);
+  if (daif_form && s->state.el == 0 && !el0_daif_ok) sys_trap(cpu, insn);
+  if (daif_form) {
     // DAIFSet / DAIFClr: CRm bits 3..0 are D, A, I, F (PSTATE bits 9..6).
     const uint64_t bits = uint64_t{crm} << 6;
     if (op2 == 6) {
@@ -150,6 +152,21 @@ void SYS(Cpu& cpu, uint32_t insn) {
   if (cpu.sys && cpu.sys->state.el == 1 && enc != sysreg(1, 3, 7, 4, 1)) {
     if (!cpu.sys->sys_op(cpu, enc, addr)) undefined(cpu, insn);
     return;
+  }
+  if (cpu.sys && cpu.sys->state.el == 0) {
+    // EL0 cache maintenance under SCTLR_EL1 control: DC ZVA needs DZE [14], DC CVAU/CVAC/
+    // CIVAC and IC IVAU need UCI [26]; otherwise they trap to EL1.
+    const uint64_t sctlr = cpu.sys->state.sctlr_el1;
+    const bool zva = enc == sysreg(1, 3, 7, 4, 1);
+    if (zva ? !((sctlr >> 14) & 1) : !((sctlr >> 26) & 1)) {
+      switch (enc) {
+        case sysreg(1, 3, 7, 4, 1): case sysreg(1, 3, 7, 5, 1): case sysreg(1, 3, 7, 10, 1):
+        case sysreg(1, 3, 7, 11, 1): case sysreg(1, 3, 7, 14, 1):
+          sys_trap(cpu, insn);
+        default:
+          break;
+      }
+    }
   }
   switch (enc) {
     case sysreg(1, 3, 7, 4, 1): {  // DC ZVA: zero the naturally aligned block holding addr

@@ -44,6 +44,18 @@ std::optional<uint64_t> id_register(uint32_t key) {
   return std::nullopt;
 }
 
+// System mode: an MRS/MSR the vCPU refused. At EL0, the registers EL0 may reach under
+// SCTLR_EL1/CNTKCTL_EL1 control (op1 = 3: DAIF with UMA, CTR_EL0 with UCT, the generic timer's
+// CNT* with CNTKCTL_EL1) trap to EL1 (EC 0x18); everything else is UNDEFINED (EC 0), as are
+// the ID registers in ARMv8.0 (no FEAT_IDST).
+[[noreturn]] void el0_refused(Cpu& cpu, uint32_t key, uint32_t insn) {
+  const unsigned op1 = (key >> 11) & 7, crn = (key >> 7) & 15;
+  if (cpu.sys->state.el == 0 && op1 == 3 &&
+      (key == sysreg(3, 3, 4, 2, 1) || key == sysreg(3, 3, 0, 0, 1) || crn == 14))
+    sys_trap(cpu, insn);
+  undefined(cpu, insn);
+}
+
 }  // namespace
 
 void MRS(Cpu& cpu, uint32_t insn) {
@@ -51,7 +63,7 @@ void MRS(Cpu& cpu, uint32_t insn) {
   const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   uint64_t v;
   if (cpu.sys) {  // system mode: the vCPU's own registers (arch/arm64/system/system_regs.cpp)
-    if (!cpu.sys->read_sysreg(cpu, key, &v)) undefined(cpu, insn);
+    if (!cpu.sys->read_sysreg(cpu, key, &v)) el0_refused(cpu, key, insn);
     cpu.set_xr(f.u<'t'>(), v);
     return;
   }
@@ -99,7 +111,7 @@ void MSR_reg(Cpu& cpu, uint32_t insn) {
   const uint64_t v = cpu.xr(f.u<'t'>());
   const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   if (cpu.sys) {
-    if (!cpu.sys->write_sysreg(cpu, key, v)) undefined(cpu, insn);
+    if (!cpu.sys->write_sysreg(cpu, key, v)) el0_refused(cpu, key, insn);
     // Writes to DAIF, the GIC CPU interface or the timer can unmask or raise an interrupt.
     __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
     return;

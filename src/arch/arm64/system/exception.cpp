@@ -62,6 +62,9 @@ bool take_stop_exception(Cpu& cpu, SysState& s, const Stop& stop) {
                      esr(lower ? Ec::InsnAbortLower : Ec::InsnAbortSame, stop.fault_status),
                      cpu.pc, true, stop.addr);
       return true;
+    case StopKind::SysTrap:  // ISS as the interpreter built it (sys_trap)
+      take_exception(cpu, s, Vector::Sync, esr(Ec::SysRegTrap, stop.insn), cpu.pc);
+      return true;
     case StopKind::None:
     case StopKind::Interrupt:
     case StopKind::Hvc:

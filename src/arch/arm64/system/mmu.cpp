@@ -118,6 +118,7 @@ WalkResult walk(const TranslationRegs& regs, uint64_t va, DescriptorReader& mem)
     r.perms = perm::kR1 | (priv_w ? perm::kW1 : 0) | (pxn ? 0 : perm::kX1) |
               (user_r ? perm::kR0 : 0) | (user_w ? perm::kW0 : 0) | (uxn ? 0 : perm::kX0);
     r.attr_index = uint8_t(bits(desc, 4, 2));
+    r.shareability = uint8_t(bits(desc, 9, 8));
     r.global = !bits(desc, 11, 11);
     const uint64_t asid_ttbr = tcr.a1() ? regs.ttbr1 : regs.ttbr0;
     r.asid = uint16_t(tcr.as() ? bits(asid_ttbr, 63, 48) : bits(asid_ttbr, 55, 48));

@@ -67,6 +67,7 @@ struct WalkResult {
   uint8_t perms = 0;          // perm::k* bits
   uint8_t level = 0;          // level of the final descriptor (or of the fault)
   uint8_t attr_index = 0;     // AttrIndx: the MAIR_EL1 field giving the memory type
+  uint8_t shareability = 0;   // SH[1:0] of the descriptor
   bool global = true;         // nG == 0: the entry matches every ASID
   uint16_t asid = 0;          // the ASID of the table that translated it (TCR_EL1.A1 picks)
   bool mmu_off = false;       // SCTLR_EL1.M == 0: flat, device memory for data

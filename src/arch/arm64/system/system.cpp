@@ -185,9 +185,11 @@ void System::read_bytes(Cpu& cpu, uint64_t va, void* dst, uint64_t n) {
 void System::write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n) {
   const auto* in = static_cast<const uint8_t*>(src);
   // Every page is translated for write before any byte is written: a store that faults on its
-  // second page writes nothing (as in user mode, interp store_ptr).
-  uint64_t pa_last;
-  if (n > 1 && ((va ^ (va + n - 1)) >> 12)) translate(cpu, va + n - 1, Access::Write, &pa_last);
+  // second page writes nothing (as in user mode, interp store_ptr). A fault there reports the
+  // first byte of the part that faulted: the page boundary.
+  uint64_t pa_next;
+  if (n > 1 && ((va ^ (va + n - 1)) >> 12))
+    translate(cpu, (va | (kPage - 1)) + 1, Access::Write, &pa_next);
   while (n) {
     const uint64_t chunk = std::min<uint64_t>(n, kPage - (va & (kPage - 1)));
     uint64_t pa;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "arch/arm64/features.h"
+#include "arch/arm64/system/exception.h"
 #include "arch/arm64/system/system.h"
 
 namespace xvm::arm64::sys {
@@ -197,6 +198,7 @@ bool System::write_sysreg(Cpu& cpu, uint32_t enc, uint64_t v) {
       if (!s.sp_sel) return false;
       s.sp_el0 = v;
       return true;
+    case R(3, 0, 4, 2, 0): switch_stack(cpu, s, 1, v & 1); return true;  // SPSel
     case R(3, 0, 5, 1, 0): s.afsr0_el1 = v; return true;
     case R(3, 0, 5, 1, 1): s.afsr1_el1 = v; return true;
     case R(3, 0, 5, 2, 0): s.esr_el1 = v; return true;
@@ -253,11 +255,20 @@ bool System::sys_op(Cpu& cpu, uint32_t enc, uint64_t xt) {
     const WalkResult w = walk_va(xt);
     Fault f = w.fault;
     if (!f) f = check(w, (op2 & 1) ? Access::Write : Access::Read, (op2 & 2) ? 0 : 1);
+    // PAR_EL1 (Arm ARM, PAR_EL1): bit 11 is RES1 in both formats. Success: ATTR [63:56] from
+    // MAIR, PA [47:12], SH [8:7] from the descriptor, except that Device and Normal
+    // Non-cacheable memory report Outer Shareable (0b10). Fault: F [0], FST [6:1].
+    constexpr uint64_t kRes1 = uint64_t{1} << 11;
     if (f) {
-      state.par_el1 = 1 | (uint64_t(f.status()) << 1);
+      state.par_el1 = kRes1 | 1 | (uint64_t(f.status()) << 1);
     } else {
       const uint64_t attr = (state.mair_el1 >> (8 * w.attr_index)) & 0xff;
-      state.par_el1 = (attr << 56) | (w.pa & 0xff'ffff'f000) | (uint64_t{3} << 7);  // SH = inner
+      const bool device = (attr & 0xf0) == 0, non_cacheable = attr == 0x44;
+      const uint64_t sh = device || non_cacheable ? 0b10 : w.shareability;
+      // NS [9] is UNKNOWN for the Non-secure EL1&0 regime; 1 (what QEMU reports) says what
+      // it is: every access here is Non-secure.
+      state.par_el1 = (attr << 56) | (w.pa & 0xff'ffff'f000) | kRes1 | (uint64_t{1} << 9) |
+                      (sh << 7);
     }
     return true;
   }
