@@ -13,8 +13,11 @@ using arm64::Cpu;
 using arm64::Stop;
 using arm64::StopKind;
 
-// Decoded instruction words, direct-mapped by a hash of the word: the table lookup of
-// arm64::decode() is paid once per distinct encoding.
+// Decoded instruction words, direct-mapped by the instruction's address and checked by the
+// word itself: an entry is only ever used for the same 32-bit encoding, whatever address space
+// or page it came from, so nothing needs invalidating. Indexing by address (not by a hash of
+// the word) keeps consecutive instructions in consecutive entries, which is what the host's
+// caches like (a hash index made the lookup the largest cost of a kernel boot).
 struct SystemInterpreter::Cache {
   static constexpr unsigned kBits = 14;
   struct Entry {
@@ -24,8 +27,8 @@ struct SystemInterpreter::Cache {
     arm64::Handler fn = nullptr;
   };
   Entry e[1u << kBits];
-  const Entry& get(uint32_t insn) {
-    Entry& x = e[(insn * 0x9e3779b1u) >> (32 - kBits)];
+  const Entry& get(uint64_t pc, uint32_t insn) {
+    Entry& x = e[(pc >> 2) & ((1u << kBits) - 1)];
     if (x.valid && x.insn == insn) [[likely]]
       return x;
     const arm64::DecodeEntry* d = arm64::decode(insn);
@@ -71,7 +74,7 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
     }
     uint32_t insn;
     std::memcpy(&insn, page + (pc & 0xfff), 4);
-    const Cache::Entry& d = cache.get(insn);
+    const Cache::Entry& d = cache.get(pc, insn);
     d.fn(cpu, insn);
     ++cpu.icount;
     if (!d.ends) cpu.pc = pc + 4;

@@ -24,6 +24,24 @@ class BusReader : public DescriptorReader {
   PhysBus& bus_;
 };
 
+// Fixed-size copies (a variable-size memcpy is a library call; these are one move each).
+uint64_t read_le(const uint8_t* p, unsigned size) {
+  switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; std::memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+  }
+}
+void write_le(uint8_t* p, unsigned size, uint64_t v) {
+  switch (size) {
+    case 1: *p = uint8_t(v); break;
+    case 2: { const uint16_t x = uint16_t(v); std::memcpy(p, &x, 2); break; }
+    case 4: { const uint32_t x = uint32_t(v); std::memcpy(p, &x, 4); break; }
+    default: std::memcpy(p, &v, 8); break;
+  }
+}
+
 uint8_t need(Access a, unsigned el) {
   switch (a) {
     case Access::Read: return el ? perm::kR1 : perm::kR0;
@@ -136,10 +154,8 @@ uint64_t System::load(Cpu& cpu, uint64_t va, unsigned size) {
     return v;
   }
   uint64_t pa;
-  if (const uint8_t* p = translate(cpu, va, Access::Read, &pa)) [[likely]] {
-    std::memcpy(&v, p, size);
-    return v;
-  }
+  if (const uint8_t* p = translate(cpu, va, Access::Read, &pa)) [[likely]]
+    return read_le(p, size);
   if (!bus_.mmio_read(pa, size, &v)) data_abort(cpu, va, false, {FaultKind::External, 0});
   return v;
 }
@@ -151,7 +167,7 @@ void System::store(Cpu& cpu, uint64_t va, unsigned size, uint64_t value) {
   }
   uint64_t pa;
   if (uint8_t* p = translate(cpu, va, Access::Write, &pa)) [[likely]] {
-    std::memcpy(p, &value, size);
+    write_le(p, size, value);
     return;
   }
   if (!bus_.mmio_write(pa, size, value)) data_abort(cpu, va, true, {FaultKind::External, 0});
