@@ -57,77 +57,34 @@ size_t ConsoleDevice::input_pending() const {
   return input_.size();
 }
 
-void ConsoleDevice::fail(const char* queue, const char* why) {
-  transport_->device_error(std::string(queue) + ": " + why);
-}
-
 bool ConsoleDevice::work(uint32_t pending) {
-  bool more = false;
-  if ((pending & kTxBit) && !transmit(&more)) return false;
-  if (more) worker_.kick(kTxBit);
-  more = false;
-  if ((pending & kRxBit) && !receive(&more)) return false;
-  if (more) worker_.kick(kRxBit);
-  return true;
+  return run_pass(worker_, pending, kTransmitq, [this] { return transmit(); }) &&
+         run_pass(worker_, pending, kReceiveq, [this] { return receive(); });
 }
 
-bool ConsoleDevice::transmit(bool* more) {
-  Queue& q = transport_->queue(kTransmitq);
-  bool pushed = false;
-  auto signal = [&] {
-    if (pushed && q.needs_notification()) transport_->signal_used(kTransmitq);
-  };
-  for (unsigned n = 0; worker_.active(); ++n) {
-    if (n == kMaxChainsPerPass) {
-      *more = true;
-      break;
-    }
-    auto popped = q.pop(&chain_);
-    if (!popped) {
-      signal();
-      fail("transmitq", to_string(popped.error()));
-      return false;
-    }
-    if (!*popped) break;
-    if (check_transmit(chain_)) {
-      for (const Segment& s : chain_.segments) sink_({s.data, s.len});
-    } else {
-      refused_.fetch_add(1, std::memory_order_relaxed);
-    }
-    q.push_used(chain_.head, 0);  // §2.7.8: the device wrote nothing into the buffer
-    pushed = true;
-  }
-  signal();
-  return true;
+PassEnd ConsoleDevice::transmit() {
+  return drain_queue(*transport_, kTransmitq, "transmitq", worker_, chain_, kMaxChainsPerPass,
+                     [this](const Chain& c) {
+                       if (check_transmit(c)) {
+                         for (const Segment& s : c.segments) sink_({s.data, s.len});
+                       } else {
+                         refused_.fetch_add(1, std::memory_order_relaxed);
+                       }
+                       return Handled{0};  // §2.7.8: the device wrote nothing into the buffer
+                     });
 }
 
-bool ConsoleDevice::receive(bool* more) {
-  Queue& q = transport_->queue(kReceiveq);
-  bool pushed = false;
-  auto signal = [&] {
-    if (pushed && q.needs_notification()) transport_->signal_used(kReceiveq);
-  };
-  // Only pop a receive buffer when there is something to put in it.
-  for (unsigned n = 0; worker_.active() && input_pending() > 0; ++n) {
-    if (n == kMaxChainsPerPass) {
-      *more = true;
-      break;
-    }
-    auto popped = q.pop(&chain_);
-    if (!popped) {
-      signal();
-      fail("receiveq", to_string(popped.error()));
-      return false;
-    }
-    if (!*popped) break;  // no buffers: the driver's next notification brings us back
-    uint32_t written = 0;
-    if (check_receive(chain_)) written = copy_input(chain_);
-    else refused_.fetch_add(1, std::memory_order_relaxed);
-    q.push_used(chain_.head, written);
-    pushed = true;
-  }
-  signal();
-  return true;
+PassEnd ConsoleDevice::receive() {
+  return drain_queue(
+      *transport_, kReceiveq, "receiveq", worker_, chain_, kMaxChainsPerPass,
+      [this](const Chain& c) {
+        uint32_t written = 0;
+        if (check_receive(c)) written = copy_input(c);
+        else refused_.fetch_add(1, std::memory_order_relaxed);
+        return Handled{written};
+      },
+      // Only pop a receive buffer when there is something to put in it.
+      [this] { return input_pending() > 0; });
 }
 
 uint32_t ConsoleDevice::copy_input(const Chain& chain) {

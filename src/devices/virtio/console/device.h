@@ -18,6 +18,7 @@
 
 #include "devices/virtio/device.h"
 #include "devices/virtio/device_worker.h"
+#include "devices/virtio/drain.h"
 
 namespace xvm::devices::virtio::console {
 
@@ -57,11 +58,10 @@ class ConsoleDevice final : public VirtioDevice {
 
  private:
   bool work(uint32_t pending);
-  // Each returns false after a device error; sets *more when it stopped at the pass bound.
-  bool transmit(bool* more);
-  bool receive(bool* more);
+  // One pass over each queue (drain.h).
+  PassEnd transmit();
+  PassEnd receive();
   uint32_t copy_input(const Chain& chain);
-  void fail(const char* queue, const char* why);
 
   OutputSink sink_;
   uint8_t config_[12] = {};  // struct virtio_console_config (§5.3.4): all zero, unused

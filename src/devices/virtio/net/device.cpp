@@ -75,90 +75,47 @@ void NetDevice::on_frame(std::span<const uint8_t> frame) {
 }
 
 bool NetDevice::work(uint32_t pending) {
-  bool more = false;
-  if ((pending & kTxBit) && !transmit(&more)) return false;
-  if (more) worker_.kick(kTxBit);
-  more = false;
-  if ((pending & kRxBit) && !receive(&more)) return false;
-  if (more) worker_.kick(kRxBit);
-  return true;
+  return run_pass(worker_, pending, kTransmitq, [this] { return transmit(); }) &&
+         run_pass(worker_, pending, kReceiveq, [this] { return receive(); });
 }
 
-bool NetDevice::transmit(bool* more) {
-  Queue& q = transport_->queue(kTransmitq);
-  bool pushed = false;
-  auto signal = [&] {
-    if (pushed && q.needs_notification()) transport_->signal_used(kTransmitq);
-  };
-  for (unsigned n = 0; worker_.active(); ++n) {
-    if (n == kMaxChainsPerPass) {
-      *more = true;
-      break;
-    }
-    auto popped = q.pop(&chain_);
-    if (!popped) {
-      signal();
-      transport_->device_error(std::string("transmitq: ") + to_string(popped.error()));
-      return false;
-    }
-    if (!*popped) break;
-    // A malformed packet is dropped alone (§5.1.6.2: the used length of a transmit buffer is
-    // 0 either way); the device goes on.
-    const bool ok = parse_tx(chain_, &frame_).has_value();
-    const bool sent = ok && backend_->send(std::move(frame_));
-    frame_ = {};
-    q.push_used(chain_.head, 0);
-    pushed = true;
-    std::lock_guard lock(rx_mu_);
-    ++(!ok ? stats_.tx_refused : sent ? stats_.tx_frames : stats_.tx_dropped);
-  }
-  signal();
-  return true;
+PassEnd NetDevice::transmit() {
+  return drain_queue(*transport_, kTransmitq, "transmitq", worker_, chain_, kMaxChainsPerPass,
+                     [this](const Chain& c) {
+                       // A malformed packet is dropped alone (§5.1.6.2: the used length of a
+                       // transmit buffer is 0 either way); the device goes on.
+                       const bool ok = parse_tx(c, &frame_).has_value();
+                       const bool sent = ok && backend_->send(std::move(frame_));
+                       frame_ = {};
+                       std::lock_guard lock(rx_mu_);
+                       ++(!ok ? stats_.tx_refused : sent ? stats_.tx_frames : stats_.tx_dropped);
+                       return Handled{0};
+                     });
 }
 
-bool NetDevice::receive(bool* more) {
-  Queue& q = transport_->queue(kReceiveq);
-  bool pushed = false;
-  auto signal = [&] {
-    if (pushed && q.needs_notification()) transport_->signal_used(kReceiveq);
-  };
-  for (unsigned n = 0; worker_.active(); ++n) {
-    if (n == kMaxChainsPerPass) {
-      *more = true;
-      break;
-    }
-    {
-      std::lock_guard lock(rx_mu_);
-      if (backlog_.empty()) break;  // pop a buffer only for a frame to put in it
-    }
-    auto popped = q.pop(&chain_);
-    if (!popped) {
-      signal();
-      transport_->device_error(std::string("receiveq: ") + to_string(popped.error()));
-      return false;
-    }
-    if (!*popped) break;  // no buffers: the driver's next notification brings us back
-    std::vector<uint8_t> frame;
-    {
-      std::lock_guard lock(rx_mu_);
-      if (backlog_.empty()) {  // reset() emptied it meanwhile: the queue is going away
-        q.push_used(chain_.head, 0);
-        pushed = true;
-        break;
-      }
-      frame = std::move(backlog_.front());
-      backlog_.pop_front();
-    }
-    // A buffer that is too small or readable is returned unused and the frame dropped, as
-    // a NIC drops a frame it has no room for (used length 0: Linux counts a length error).
-    auto used = write_rx(chain_, frame);
-    q.push_used(chain_.head, used ? *used : 0);
-    pushed = true;
-    std::lock_guard lock(rx_mu_);
-    ++(used ? stats_.rx_frames : stats_.rx_refused);
-  }
-  signal();
-  return true;
+PassEnd NetDevice::receive() {
+  return drain_queue(
+      *transport_, kReceiveq, "receiveq", worker_, chain_, kMaxChainsPerPass,
+      [this](const Chain& c) {
+        std::vector<uint8_t> frame;
+        {
+          std::lock_guard lock(rx_mu_);
+          // reset() emptied the backlog meanwhile: the queue is going away.
+          if (backlog_.empty()) return Handled{0, Handled::Then::kStop};
+          frame = std::move(backlog_.front());
+          backlog_.pop_front();
+        }
+        // A buffer that is too small or readable is returned unused and the frame dropped, as
+        // a NIC drops a frame it has no room for (used length 0: Linux counts a length error).
+        auto used = write_rx(c, frame);
+        std::lock_guard lock(rx_mu_);
+        ++(used ? stats_.rx_frames : stats_.rx_refused);
+        return Handled{used ? *used : 0};
+      },
+      [this] {  // pop a buffer only for a frame to put in it
+        std::lock_guard lock(rx_mu_);
+        return !backlog_.empty();
+      });
 }
 
 }  // namespace xvm::devices::virtio::net

@@ -21,6 +21,7 @@
 
 #include "devices/virtio/device.h"
 #include "devices/virtio/device_worker.h"
+#include "devices/virtio/drain.h"
 #include "devices/virtio/net/backend.h"
 
 namespace xvm::devices::virtio::net {
@@ -68,8 +69,9 @@ class NetDevice final : public VirtioDevice {
  private:
   void on_frame(std::span<const uint8_t> frame);  // the backend's thread
   bool work(uint32_t pending);
-  bool transmit(bool* more);
-  bool receive(bool* more);
+  // One pass over each queue (drain.h).
+  PassEnd transmit();
+  PassEnd receive();
 
   std::unique_ptr<NetBackend> backend_;
   const Mac mac_;

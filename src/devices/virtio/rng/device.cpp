@@ -10,7 +10,10 @@
 
 namespace xvm::devices::virtio::rng {
 
-RngDevice::RngDevice() : worker_([this](uint32_t) { return process_queue(); }) {}
+RngDevice::RngDevice()
+    : worker_([this](uint32_t p) {
+        return run_pass(worker_, p, 0, [this] { return process_queue(); });
+      }) {}
 
 RngDevice::~RngDevice() { worker_.stop(); }
 
@@ -31,36 +34,23 @@ void RngDevice::reset() {
   transport_ = nullptr;
 }
 
-bool RngDevice::process_queue() {
-  Queue& q = transport_->queue(0);
-  bool pushed = false;
+PassEnd RngDevice::process_queue() {
   uint64_t budget = kMaxBytesPerPass;
-  while (worker_.active()) {
-    if (budget == 0) {
-      worker_.kick(1);  // more may be waiting: another pass, after a chance to reset
-      break;
-    }
-    auto popped = q.pop(&chain_);
-    if (!popped) {
-      if (pushed && q.needs_notification()) transport_->signal_used(0);
-      transport_->device_error(std::string("request queue: ") + to_string(popped.error()));
-      return false;
-    }
-    if (!*popped) break;
-    uint32_t written = 0;
-    if (check_request(chain_)) {
-      written = fill(chain_);
-      budget -= std::min<uint64_t>(budget, std::max<uint32_t>(written, 1));
-      filled_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      // A refused chain goes back unused (used length 0, §2.7.8) and the queue goes on.
-      refused_.fetch_add(1, std::memory_order_relaxed);
-    }
-    q.push_used(chain_.head, written);
-    pushed = true;
-  }
-  if (pushed && q.needs_notification()) transport_->signal_used(0);
-  return true;
+  return drain_queue(*transport_, 0, "request queue", worker_, chain_, kNoChainLimit,
+                     [&](const Chain& c) {
+                       if (!check_request(c)) {
+                         // A refused chain goes back unused (used length 0, §2.7.8) and the
+                         // queue goes on.
+                         refused_.fetch_add(1, std::memory_order_relaxed);
+                         return Handled{0};
+                       }
+                       const uint32_t written = fill(c);
+                       budget -= std::min<uint64_t>(budget, std::max<uint32_t>(written, 1));
+                       filled_.fetch_add(1, std::memory_order_relaxed);
+                       // Budget spent: more may be waiting, another pass after a chance to reset.
+                       return Handled{written, budget == 0 ? Handled::Then::kYield
+                                                           : Handled::Then::kNext};
+                     });
 }
 
 uint32_t RngDevice::fill(const Chain& chain) {

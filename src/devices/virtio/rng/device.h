@@ -14,6 +14,7 @@
 
 #include "devices/virtio/device.h"
 #include "devices/virtio/device_worker.h"
+#include "devices/virtio/drain.h"
 
 namespace xvm::devices::virtio::rng {
 
@@ -42,7 +43,7 @@ class RngDevice final : public VirtioDevice {
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
  private:
-  bool process_queue();
+  PassEnd process_queue();  // one pass over the request queue (drain.h)
   uint32_t fill(const Chain& chain);
 
   Transport* transport_ = nullptr;  // set by activate() before the worker runs
