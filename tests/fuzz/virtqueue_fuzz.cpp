@@ -36,6 +36,7 @@
 #include "devices/virtio/blk/device.h"
 #include "devices/virtio/mmio.h"
 #include "memory/phys.h"
+#include "virtio_mmio_regs.h"
 #include "virtq_driver.h"
 
 namespace {
@@ -45,12 +46,7 @@ using namespace xvm::devices::virtio;
 
 constexpr uint64_t kRam = 0x40000000, kRamSize = 0x10000;  // 64 KiB
 constexpr uint64_t kImageSectors = 64;
-// Register offsets and status bits (virtio 1.2 §4.2.2, §2.1).
-constexpr uint64_t kDrvFeat = 0x020, kDrvFeatSel = 0x024, kQSel = 0x030, kQNum = 0x038,
-                   kQReady = 0x044, kQNotify = 0x050, kIntAck = 0x064, kStatus = 0x070,
-                   kQDescLo = 0x080, kQDescHi = 0x084, kQDrvLo = 0x090, kQDrvHi = 0x094,
-                   kQDevLo = 0x0a0, kQDevHi = 0x0a4;
-constexpr uint32_t ACK = 1, DRIVER = 2, DRIVER_OK = 4, FEATURES_OK = 8, NEEDS_RESET = 64;
+using namespace xvm::test::reg;  // register offsets and status bits (virtio_mmio_regs.h)
 
 [[noreturn]] void violated(const std::string& what) {
   std::fprintf(stderr, "virtqueue_fuzz: invariant violated: %s\n", what.c_str());
@@ -198,24 +194,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t features = kFVersion1 | blk::kFFlush | blk::kFSegMax | (s.u8() & 1 ? blk::kFRo : 0);
   if (s.u8() % 16 == 0) features = s.u64();
 
-  wr(kStatus, 0);
-  wr(kStatus, ACK);
-  wr(kStatus, ACK | DRIVER);
-  wr(kDrvFeatSel, 0);
-  wr(kDrvFeat, uint32_t(features));
-  wr(kDrvFeatSel, 1);
-  wr(kDrvFeat, uint32_t(features >> 32));
-  wr(kStatus, ACK | DRIVER | FEATURES_OK);
-  wr(kQSel, s.u8() % 32 == 0 ? 1 : 0);  // sometimes a queue that does not exist
-  wr(kQNum, qsize);
-  wr(kQDescLo, uint32_t(desc));
-  wr(kQDescHi, uint32_t(desc >> 32));
-  wr(kQDrvLo, uint32_t(avail));
-  wr(kQDrvHi, uint32_t(avail >> 32));
-  wr(kQDevLo, uint32_t(used));
-  wr(kQDevHi, uint32_t(used >> 32));
-  wr(kQReady, 1);
-  wr(kStatus, ACK | DRIVER | FEATURES_OK | DRIVER_OK);
+  test::mmio_negotiate(t, features);
+  const uint32_t qsel = s.u8() % 32 == 0 ? 1 : 0;  // sometimes a queue that does not exist
+  test::mmio_setup_queue(t, qsel, qsize, desc, avail, used);
+  test::mmio_driver_ok(t);
 
   // Descriptors (through the bounded PhysMemory helpers: a hostile table may lie outside RAM,
   // where these writes simply fail). Mostly chains shaped like Linux's requests (header, data,

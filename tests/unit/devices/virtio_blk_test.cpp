@@ -15,6 +15,7 @@
 
 #include "devices/virtio/mmio.h"
 #include "memory/phys.h"
+#include "virtio_mmio_regs.h"
 #include "virtq_driver.h"
 
 namespace {
@@ -76,25 +77,10 @@ struct Fixture {
 
   // §3.1.1 and §4.2.3.2, as Linux's virtio_mmio does it.
   void init(uint64_t features) {
-    wr(kStatus, 0);
-    wr(kStatus, ACK);
-    wr(kStatus, ACK | DRIVER);
-    wr(kDrvFeatSel, 0);
-    wr(kDrvFeat, uint32_t(features));
-    wr(kDrvFeatSel, 1);
-    wr(kDrvFeat, uint32_t(features >> 32));
-    wr(kStatus, ACK | DRIVER | FEATURES_OK);
-    ASSERT_EQ(rd(kStatus), ACK | DRIVER | FEATURES_OK);
+    ASSERT_EQ(test::mmio_negotiate(*t, features), ACK | DRIVER | FEATURES_OK);
     drv.emplace(mem, kRing, 16);
-    wr(kQSel, 0);
-    ASSERT_GE(rd(kQNumMax), 16u);
-    wr(kQNum, 16);
-    wr(kQDescLo, uint32_t(drv->desc_addr()));
-    wr(kQDrvLo, uint32_t(drv->avail_addr()));
-    wr(kQDevLo, uint32_t(drv->used_addr()));
-    wr(kQReady, 1);
-    wr(kStatus, ACK | DRIVER | FEATURES_OK | DRIVER_OK);
-    ASSERT_EQ(rd(kStatus), ACK | DRIVER | FEATURES_OK | DRIVER_OK);
+    ASSERT_GE(test::mmio_setup_queue(*t, 0, *drv), 16u);
+    ASSERT_EQ(test::mmio_driver_ok(*t), ACK | DRIVER | FEATURES_OK | DRIVER_OK);
   }
 
   void header(uint32_t type, uint64_t sector) {

@@ -1,7 +1,7 @@
 // A guest driver's view of one virtio-mmio device for the rng, console and net tests: the
-// register offsets of virtio 1.2 §4.2.2, the initialisation sequence of §3.1.1 / §4.2.3.2 as
-// Linux's virtio_mmio performs it, one DriverQueue (virtq_driver.h) per virtqueue, and waiting
-// for the device's worker to use a chain. Written from the spec, independently of mmio.cpp.
+// initialisation sequence of §3.1.1 / §4.2.3.2 (virtio_mmio_regs.h), one DriverQueue
+// (virtq_driver.h) per virtqueue, and waiting for the device's worker to use a chain. Written
+// from the spec, independently of mmio.cpp.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -14,19 +14,10 @@
 
 #include "devices/virtio/mmio.h"
 #include "memory/phys.h"
+#include "virtio_mmio_regs.h"
 #include "virtq_driver.h"
 
 namespace xvm::test {
-
-namespace reg {
-constexpr uint64_t kDeviceId = 0x008, kDevFeat = 0x010, kDevFeatSel = 0x014, kDrvFeat = 0x020,
-                   kDrvFeatSel = 0x024, kQSel = 0x030, kQNumMax = 0x034, kQNum = 0x038,
-                   kQReady = 0x044, kQNotify = 0x050, kIntStatus = 0x060, kIntAck = 0x064,
-                   kStatus = 0x070, kQDescLo = 0x080, kQDescHi = 0x084, kQDrvLo = 0x090,
-                   kQDrvHi = 0x094, kQDevLo = 0x0a0, kQDevHi = 0x0a4, kConfig = 0x100;
-constexpr uint32_t ACK = 1, DRIVER = 2, DRIVER_OK = 4, FEATURES_OK = 8, NEEDS_RESET = 64;
-constexpr uint64_t F_VERSION_1 = uint64_t{1} << 32;
-}  // namespace reg
 
 class LevelIrq : public devices::IrqLine {
  public:
@@ -59,28 +50,13 @@ class MmioDriver {
   // Negotiates `features`, sets up `nqueues` queues of `qsize` and sets DRIVER_OK.
   void init(uint64_t features, unsigned nqueues, uint16_t qsize = 16) {
     using namespace reg;
-    wr(kStatus, 0);
-    wr(kStatus, ACK);
-    wr(kStatus, ACK | DRIVER);
-    wr(kDrvFeatSel, 0);
-    wr(kDrvFeat, uint32_t(features));
-    wr(kDrvFeatSel, 1);
-    wr(kDrvFeat, uint32_t(features >> 32));
-    wr(kStatus, ACK | DRIVER | FEATURES_OK);
-    ASSERT_EQ(rd(kStatus), ACK | DRIVER | FEATURES_OK);
+    ASSERT_EQ(mmio_negotiate(*t, features), ACK | DRIVER | FEATURES_OK);
     q.clear();
     for (unsigned i = 0; i < nqueues; ++i) {
       q.emplace_back(mem, kRings + 0x4000 * uint64_t{i}, qsize);
-      wr(kQSel, i);
-      ASSERT_GE(rd(kQNumMax), qsize);
-      wr(kQNum, qsize);
-      wr(kQDescLo, uint32_t(q[i].desc_addr()));
-      wr(kQDrvLo, uint32_t(q[i].avail_addr()));
-      wr(kQDevLo, uint32_t(q[i].used_addr()));
-      wr(kQReady, 1);
+      ASSERT_GE(mmio_setup_queue(*t, i, q[i]), qsize);
     }
-    wr(kStatus, ACK | DRIVER | FEATURES_OK | DRIVER_OK);
-    ASSERT_EQ(rd(kStatus), ACK | DRIVER | FEATURES_OK | DRIVER_OK);
+    ASSERT_EQ(mmio_driver_ok(*t), ACK | DRIVER | FEATURES_OK | DRIVER_OK);
   }
 
   // Publishes a chain on queue `qi` and notifies; returns its head.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "memory/phys.h"
+#include "virtio_mmio_regs.h"
 #include "virtq_driver.h"
 
 namespace {
@@ -76,29 +77,11 @@ struct Fixture {
   }
   uint32_t rd(uint64_t off) { return uint32_t(t->read(off, 4)); }
   void wr(uint64_t off, uint32_t v) { t->write(off, 4, v); }
-  // §3.1.1 steps 2-6 with the given driver features; returns the status read back.
-  uint32_t negotiate(uint64_t features) {
-    wr(kStatus, 0);
-    wr(kStatus, ACK);
-    wr(kStatus, ACK | DRIVER);
-    wr(kDrvFeatSel, 0);
-    wr(kDrvFeat, uint32_t(features));
-    wr(kDrvFeatSel, 1);
-    wr(kDrvFeat, uint32_t(features >> 32));
-    wr(kStatus, ACK | DRIVER | FEATURES_OK);
-    return rd(kStatus);
-  }
+  // §3.1.1 steps 1-6 with the given driver features; returns the status read back.
+  uint32_t negotiate(uint64_t features) { return test::mmio_negotiate(*t, features); }
   // §4.2.3.2 for queue `q` laid out by `drv`.
   void setup_queue(uint32_t q, const test::DriverQueue& drv) {
-    wr(kQSel, q);
-    wr(kQNum, drv.size());
-    wr(kQDescLo, uint32_t(drv.desc_addr()));
-    wr(kQDescHi, uint32_t(drv.desc_addr() >> 32));
-    wr(kQDrvLo, uint32_t(drv.avail_addr()));
-    wr(kQDrvHi, uint32_t(drv.avail_addr() >> 32));
-    wr(kQDevLo, uint32_t(drv.used_addr()));
-    wr(kQDevHi, uint32_t(drv.used_addr() >> 32));
-    wr(kQReady, 1);
+    test::mmio_setup_queue(*t, q, drv);
   }
   memory::PhysMemory mem;
   FakeIrq irq;
