@@ -111,9 +111,9 @@ void ISB(Cpu& cpu, uint32_t) {
 }
 
 // MSR (immediate) writes PSTATE fields. In ARMv8.0-A only SPSel, DAIFSet and DAIFClr exist;
-// SPSel is EL1-only and DAIFSet/DAIFClr are UNDEF at EL0 unless SCTLR_EL1.UMA = 1, which
-// Linux never sets. PAN, UAO, DIT, SSBS, TCO, CFINV ... belong to features xvm does not
-// implement. So every form is UNDEF for the guest.
+// SPSel is EL1-only and DAIFSet/DAIFClr trap from EL0 unless SCTLR_EL1.UMA = 1. PAN, UAO, DIT,
+// SSBS, TCO, CFINV … belong to features xvm does not implement. In user mode (EL0 under a
+// Linux that never sets UMA) every form is UNDEF for the guest; in system mode the three exist.
 void MSR_imm(Cpu& cpu, uint32_t insn) {
   sys::System* s = cpu.sys;
   if (!s) undefined(cpu, insn);
