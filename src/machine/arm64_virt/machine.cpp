@@ -141,6 +141,7 @@ struct Machine::Impl {
   bool tty_raw = false;
   termios tty_saved{};
   std::vector<std::unique_ptr<Vcpu>> vcpus;
+  std::vector<arm64::sys::System*> systems;  // every vCPU's, for broadcast TLB maintenance
   devices::GenericTimer::Clock clock = devices::GenericTimer::host_clock();  // one for all CPUs
 
   // Shutdown and vCPU wake-ups.
@@ -353,6 +354,8 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     v->sysregs = std::make_unique<VcpuSysRegs>(i, *m.gic, *v->timer, v->sys->state);
     v->sys->set_hooks(v->sysregs.get());
     v->cpu.sys = v->sys.get();
+    m.systems.push_back(v->sys.get());
+    v->sys->set_peers(&m.systems);
     m.vcpus.push_back(std::move(v));
   }
   // A vCPU whose IRQ line may have changed leaves the interpreter (or its WFI wait) to look.

@@ -3,7 +3,9 @@
 // A Cpu whose `sys` points at a System runs its loads, stores and fetches through here
 // (arch/arm64/interp/common.h) instead of the user-mode arena.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "arch/arm64/cpu.h"
 #include "arch/arm64/system/mmu.h"
@@ -56,9 +58,16 @@ class System {
   // The host address of the executable RAM page holding va, for the engine to fetch from
   // while translation_generation() and the EL stay the same; null with cpu.stop filled.
   const uint8_t* fetch_page(Cpu& cpu, uint64_t va);
-  // Changes whenever a cached translation may have become stale (TLB maintenance, writes to
-  // SCTLR/TCR/TTBRx).
-  uint64_t translation_generation() const { return generation_; }
+  // Changes whenever a cached translation may have become stale (TLB maintenance here or
+  // broadcast by another vCPU, writes to SCTLR/TCR/TTBRx).
+  uint64_t translation_generation() const {
+    return generation_ + remote_flushes_.load(std::memory_order_acquire);
+  }
+  // The vCPUs of the machine (this one included) that inner-shareable TLB maintenance
+  // (TLBI …IS) reaches; set before the vCPUs start.
+  void set_peers(const std::vector<System*>* peers) { peers_ = peers; }
+  // Another vCPU's TLBI …IS: this TLB is dropped before this vCPU's next translation.
+  void request_flush() { remote_flushes_.fetch_add(1, std::memory_order_release); }
 
   // --- system registers and instructions (system_regs.cpp) ---
   // MRS/MSR of encoding `enc` at the current EL; false = UNDEFINED there.
@@ -108,6 +117,9 @@ class System {
   uint64_t tlb_misses_ = 0;
   uint64_t generation_ = 0;
   uint16_t asid_ = 0;
+  const std::vector<System*>* peers_ = nullptr;
+  std::atomic<uint64_t> remote_flushes_{0};
+  uint64_t remote_seen_ = 0;
 };
 
 }  // namespace xvm::arm64::sys

@@ -237,7 +237,11 @@ bool System::sys_op(Cpu& cpu, uint32_t enc, uint64_t xt) {
   if (op1 == 0 && crn == 8) {
     // TLBI, EL1 forms (Arm ARM C5.5): VMALLE1(IS), ASIDE1(IS) drop everything (the ASID
     // filter is an optimisation we skip); VAE1/VALE1/VAAE1/VAALE1(IS) take VA[55:12] in
-    // Xt[43:0] and drop that page.
+    // Xt[43:0] and drop that page. The inner-shareable forms (CRm = 3) reach every vCPU:
+    // the others drop their whole TLB before their next translation.
+    if (crm == 3 && peers_)
+      for (System* p : *peers_)
+        if (p != this) p->request_flush();
     switch (op2) {
       case 0: case 2: flush_tlb(); return true;  // VMALLE1(IS), ASIDE1(IS)
       case 1: case 3: case 5: case 7: {          // VAE1, VAAE1, VALE1, VAALE1 (+IS)
