@@ -355,7 +355,7 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     v->sys->set_hooks(v->sysregs.get());
     v->cpu.sys = v->sys.get();
     m.systems.push_back(v->sys.get());
-    v->sys->set_peers(&m.systems);
+    v->sys->set_peers(&m.systems, &v->cpu);
     m.vcpus.push_back(std::move(v));
   }
   // A vCPU whose IRQ line may have changed leaves the interpreter (or its WFI wait) to look.

@@ -58,16 +58,22 @@ class System {
   // The host address of the executable RAM page holding va, for the engine to fetch from
   // while translation_generation() and the EL stay the same; null with cpu.stop filled.
   const uint8_t* fetch_page(Cpu& cpu, uint64_t va);
-  // Changes whenever a cached translation may have become stale (TLB maintenance here or
-  // broadcast by another vCPU, writes to SCTLR/TCR/TTBRx).
-  uint64_t translation_generation() const {
-    return generation_ + remote_flushes_.load(std::memory_order_acquire);
-  }
+  // Changes whenever a cached translation may have become stale (TLB maintenance, writes to
+  // SCTLR/TCR/TTBRx). Another vCPU's broadcast maintenance (request_flush) does not change it
+  // directly: it raises the Cpu's pending-interrupt request, which ends the engine's slice.
+  uint64_t translation_generation() const { return generation_; }
   // The vCPUs of the machine (this one included) that inner-shareable TLB maintenance
-  // (TLBI …IS) reaches; set before the vCPUs start.
-  void set_peers(const std::vector<System*>* peers) { peers_ = peers; }
-  // Another vCPU's TLBI …IS: this TLB is dropped before this vCPU's next translation.
-  void request_flush() { remote_flushes_.fetch_add(1, std::memory_order_release); }
+  // (TLBI …IS) reaches, and this vCPU's Cpu; set before the vCPUs start.
+  void set_peers(const std::vector<System*>* peers, Cpu* cpu) {
+    peers_ = peers;
+    cpu_ = cpu;
+  }
+  // Another vCPU's TLBI …IS: this TLB is dropped before this vCPU's next translation, and
+  // the engine leaves its slice (dropping its cached fetch page) after the current instruction.
+  void request_flush() {
+    remote_flushes_.fetch_add(1, std::memory_order_release);
+    if (cpu_) __atomic_fetch_or(&cpu_->pending, kPendingInterrupt, __ATOMIC_SEQ_CST);
+  }
 
   // --- system registers and instructions (system_regs.cpp) ---
   // MRS/MSR of encoding `enc` at the current EL; false = UNDEFINED there.
@@ -118,6 +124,7 @@ class System {
   uint64_t generation_ = 0;
   uint16_t asid_ = 0;
   const std::vector<System*>* peers_ = nullptr;
+  Cpu* cpu_ = nullptr;
   std::atomic<uint64_t> remote_flushes_{0};
   uint64_t remote_seen_ = 0;
 };
