@@ -1,6 +1,8 @@
 #include "machine/arm64_virt/machine.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -142,6 +144,22 @@ struct Machine::Impl {
   termios tty_saved{};
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   std::vector<arm64::sys::System*> systems;  // every vCPU's, for broadcast TLB maintenance
+  // SIGINT, SIGTERM, SIGHUP and SIGQUIT stop the machine cleanly (the terminal restored, the
+  // disks' writes complete) with status 128 + the signal. They are blocked from create() on,
+  // so every thread the machine starts (device workers, slirp, vCPUs) inherits the mask, and
+  // run() waits for them in a thread of its own.
+  sigset_t stop_signals{}, old_mask{};
+  bool signals_blocked = false;
+  void block_signals() {
+    sigemptyset(&stop_signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&stop_signals, sig);
+    signals_blocked = pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask) == 0;
+  }
+  void restore_signals() {
+    if (signals_blocked) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    signals_blocked = false;
+  }
+  ~Impl() { restore_signals(); }  // also when create() fails half-way
   devices::GenericTimer::Clock clock = devices::GenericTimer::host_clock();  // one for all CPUs
 
   // Shutdown and vCPU wake-ups.
@@ -205,6 +223,7 @@ Machine::~Machine() {
   for (auto& v : impl_->vcpus)
     if (v->thread.joinable()) v->thread.join();
   impl_->stop_input();
+  impl_->restore_signals();
   if (impl_->console && impl_->console_owned) std::fclose(impl_->console);
   else if (impl_->console) std::fflush(impl_->console);
 }
@@ -217,6 +236,7 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
   auto impl = std::make_unique<Impl>();
   Impl& m = *impl;
   m.config = c;
+  m.block_signals();
   if (c.console == "stdio") {
     m.console = stdout;
   } else if (c.console.rfind("file:", 0) == 0) {
@@ -424,6 +444,16 @@ void Machine::Impl::input_loop() {
 MachineExit Machine::run() {
   Impl& m = *impl_;
   const auto t0 = std::chrono::steady_clock::now();
+  // The stop signals (blocked since create(), in every machine thread) are taken here.
+  const sigset_t stop_signals = m.stop_signals;
+  std::thread signals([&m, &stop_signals] {
+    const timespec tick{0, 100'000'000};
+    while (!m.stopping) {
+      const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig > 0)
+        m.shutdown(128 + sig, std::string("stopped by signal ") + sigabbrev_np(sig));
+    }
+  });
   m.start_input();
   for (auto& v : m.vcpus) {
     Vcpu* vp = v.get();
@@ -456,6 +486,8 @@ MachineExit Machine::run() {
   for (auto& v : m.vcpus)
     if (v->thread.joinable()) v->thread.join();
   m.stop_input();
+  signals.join();
+  m.restore_signals();
   if (m.console) std::fflush(m.console);
   m.exit.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const auto& v : m.vcpus) {
