@@ -64,8 +64,12 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
       break;
     }
     const uint64_t pc = cpu.pc;
-    if ((pc >> 12) != page_vpn || sys.translation_generation() != page_gen ||
+    if ((pc >> 12) != page_vpn || (pc & 3) || sys.translation_generation() != page_gen ||
         sys.state.el != page_el) [[unlikely]] {
+      if (pc & 3) {  // a branch to a misaligned address: PC alignment fault
+        cpu.stop.kind = StopKind::PcAlignment;
+        break;
+      }
       page = sys.fetch_page(cpu, pc);
       if (!page) break;  // cpu.stop: InsnAbort
       page_vpn = pc >> 12;

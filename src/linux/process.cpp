@@ -475,6 +475,8 @@ void Process::handle_stop(Thread& t, const arm64::Stop& s) {
     case StopKind::Hvc:
     case StopKind::Wfi:
     case StopKind::SysTrap:
+    case StopKind::PcAlignment:
+    case StopKind::IllegalState:
       break;  // system mode only: a user-mode Cpu never stops with these
   }
 }

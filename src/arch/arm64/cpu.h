@@ -41,6 +41,8 @@ enum class StopKind : uint8_t {
   Hvc,           // HVC #imm at EL1 (the firmware call: PSCI); pc already after it
   Wfi,           // WFI at EL1: wait for an interrupt; pc already after it
   SysTrap,       // an EL0 MSR/MRS/system instruction trapped to EL1 (EC 0x18); insn = ISS
+  PcAlignment,   // the pc is not a multiple of 4 (after BR/RET/ERET to such an address)
+  IllegalState,  // PSTATE.IL is set (after an illegal exception return): EC 0x0E
 };
 
 struct Stop {

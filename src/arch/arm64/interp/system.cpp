@@ -44,6 +44,14 @@ void HVC(Cpu& cpu, uint32_t insn) {
 void ERET(Cpu& cpu, uint32_t insn) {
   if (!cpu.sys || cpu.sys->state.el == 0) undefined(cpu, insn);
   sys::exception_return(cpu, cpu.sys->state);
+  // PSTATE.IL is set only by an exception return (an illegal one, or SPSR.IL): the
+  // instruction at the return address then raises an Illegal Execution state exception
+  // instead of executing (Arm ARM "The Illegal Execution state exception").
+  if (cpu.sys->state.il) {
+    Stop s;
+    s.kind = StopKind::IllegalState;
+    raise_stop(cpu, s);
+  }
   // PSTATE.DAIF may have unmasked a pending interrupt: let the machine look.
   __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
 }

@@ -65,6 +65,12 @@ bool take_stop_exception(Cpu& cpu, SysState& s, const Stop& stop) {
     case StopKind::SysTrap:  // ISS as the interpreter built it (sys_trap)
       take_exception(cpu, s, Vector::Sync, esr(Ec::SysRegTrap, stop.insn), cpu.pc);
       return true;
+    case StopKind::PcAlignment:  // EC 0x22, FAR = the misaligned pc (Arm ARM "PC alignment")
+      take_exception(cpu, s, Vector::Sync, esr(Ec::PcAlignment, 0), cpu.pc, true, cpu.pc);
+      return true;
+    case StopKind::IllegalState:  // EC 0x0E, at the instruction that was to run
+      take_exception(cpu, s, Vector::Sync, esr(Ec::IllegalState, 0), cpu.pc);
+      return true;
     case StopKind::None:
     case StopKind::Interrupt:
     case StopKind::Hvc:
