@@ -184,6 +184,14 @@ void System::store(Cpu& cpu, uint64_t va, unsigned size, uint64_t value) {
 // naturally aligned accesses of up to 8 bytes.
 void System::read_bytes(Cpu& cpu, uint64_t va, void* dst, uint64_t n) {
   auto* out = static_cast<uint8_t*>(dst);
+  // The common case, a pair (LDP) inside one RAM page: one fixed-size copy.
+  if (n == 16 && (va & (kPage - 1)) <= kPage - 16) {
+    uint64_t pa;
+    if (const uint8_t* p = translate(cpu, va, Access::Read, &pa)) [[likely]] {
+      std::memcpy(out, p, 16);
+      return;
+    }
+  }
   while (n) {
     const uint64_t chunk = std::min<uint64_t>(n, kPage - (va & (kPage - 1)));
     uint64_t pa;
@@ -207,6 +215,14 @@ void System::read_bytes(Cpu& cpu, uint64_t va, void* dst, uint64_t n) {
 
 void System::write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n) {
   const auto* in = static_cast<const uint8_t*>(src);
+  // The common case, a pair (STP) inside one RAM page: one fixed-size copy.
+  if (n == 16 && (va & (kPage - 1)) <= kPage - 16) {
+    uint64_t pa;
+    if (uint8_t* p = translate(cpu, va, Access::Write, &pa)) [[likely]] {
+      std::memcpy(p, in, 16);
+      return;
+    }
+  }
   // Every page is translated for write before any byte is written: a store that faults on its
   // second page writes nothing (as in user mode, interp store_ptr). A fault there reports the
   // first byte of the part that faulted: the page boundary.
