@@ -13,23 +13,14 @@ import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from guest_image import kernel_and_initrd  # noqa: E402
 
-
-def skip(why):
-    print(f"SKIPPED: {why}")
-    sys.exit(77)
 
 
 def main():
     xvm = sys.argv[1]
-    r = subprocess.run([os.path.join(REPO, "scripts/guest-image.sh")], capture_output=True, text=True)
-    if r.returncode == 3:
-        skip("scripts/guest-image.sh could not fetch Debian packages: " + r.stderr.strip()[-200:])
-    if r.returncode != 0:
-        print(r.stderr)
-        sys.exit("FAIL: scripts/guest-image.sh failed")
-    kernel, initrd = r.stdout.split()[:2]
+    kernel, initrd = kernel_and_initrd()
 
     master, slave = pty.openpty()
     start = time.monotonic()
