@@ -52,6 +52,7 @@ Stop SystemInterpreter::run(Cpu& cpu, uint64_t budget) {
     return cpu.stop;
   }
   arm64::sys::System& sys = *cpu.sys;
+  sys.apply_remote_flushes();  // other vCPUs' TLBI …IS since the last slice
   Cache& cache = *cache_;
   // The page instructions come from, valid while the translation generation and the EL stay.
   uint64_t page_vpn = ~uint64_t{0}, page_gen = 0;

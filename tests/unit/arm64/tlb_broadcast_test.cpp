@@ -66,6 +66,7 @@ TEST_F(TlbBroadcast, InnerShareableInvalidationReachesTheOtherVcpu) {
   EXPECT_EQ(first(b, cb), 'A');  // still cached: the table change alone does nothing
   // a: TLBI VAE1IS, Xt = VA[55:12] (op0 1, op1 0, CRn 8, CRm 3, op2 1).
   ASSERT_TRUE(a.sys_op(ca, sysreg(1, 0, 8, 3, 1), kVa >> 12));
+  b.apply_remote_flushes();  // what b's engine does at the start of its next slice
   EXPECT_EQ(first(b, cb), 'B');
   EXPECT_EQ(first(a, ca), 'B');
 }
@@ -75,6 +76,7 @@ TEST_F(TlbBroadcast, LocalInvalidationStaysLocal) {
   EXPECT_EQ(first(a, ca), 'A');
   remap_to_b();
   ASSERT_TRUE(a.sys_op(ca, sysreg(1, 0, 8, 7, 1), kVa >> 12));  // TLBI VAE1 (non-shareable)
+  b.apply_remote_flushes();
   EXPECT_EQ(first(a, ca), 'B');
   EXPECT_EQ(first(b, cb), 'A');  // b's TLB is its own until an IS form or its own TLBI
 }

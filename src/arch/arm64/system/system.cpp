@@ -91,14 +91,14 @@ WalkResult System::walk_va(uint64_t va) {
   return walk(translation_regs(), va, reader);
 }
 
-const System::TlbEntry* System::entry(uint64_t va, Fault* fault) {
-  // Broadcast maintenance from another vCPU (request_flush) takes effect before this
-  // translation: that vCPU's TLBI IS + DSB has completed for us once we see it.
-  if (const uint64_t r = remote_flushes_.load(std::memory_order_acquire); r != remote_seen_)
-      [[unlikely]] {
+void System::apply_remote_flushes() {
+  if (const uint64_t r = remote_flushes_.load(std::memory_order_acquire); r != remote_seen_) {
     remote_seen_ = r;
     flush_tlb();
   }
+}
+
+const System::TlbEntry* System::entry(uint64_t va, Fault* fault) {
   const uint64_t vpn = va >> 12;
   TlbEntry& e = tlb_[vpn & ((1u << kTlbBits) - 1)];
   if (e.tag == vpn && (e.global || e.asid == current_asid())) [[likely]]

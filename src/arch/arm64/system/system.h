@@ -68,8 +68,10 @@ class System {
     peers_ = peers;
     cpu_ = cpu;
   }
-  // Another vCPU's TLBI …IS: this TLB is dropped before this vCPU's next translation, and
-  // the engine leaves its slice (dropping its cached fetch page) after the current instruction.
+  // Another vCPU's TLBI …IS: raises this vCPU's pending-interrupt request, so its engine
+  // leaves the slice after the current instruction; the engine starts every slice with
+  // apply_remote_flushes(), which drops this TLB if any such request came.
+  void apply_remote_flushes();
   void request_flush() {
     remote_flushes_.fetch_add(1, std::memory_order_release);
     if (cpu_) __atomic_fetch_or(&cpu_->pending, kPendingInterrupt, __ATOMIC_SEQ_CST);
