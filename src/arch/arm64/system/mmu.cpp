@@ -128,13 +128,7 @@ WalkResult walk(const TranslationRegs& regs, uint64_t va, DescriptorReader& mem)
 }
 
 Fault check(const WalkResult& w, Access access, unsigned el) {
-  uint8_t need = 0;
-  switch (access) {
-    case Access::Read: need = el ? perm::kR1 : perm::kR0; break;
-    case Access::Write: need = el ? perm::kW1 : perm::kW0; break;
-    case Access::Fetch: need = el ? perm::kX1 : perm::kX0; break;
-  }
-  if (w.perms & need) return {};
+  if (w.perms & required_perm(access, el)) return {};
   return {FaultKind::Permission, w.level};
 }
 

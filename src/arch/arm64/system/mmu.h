@@ -52,13 +52,23 @@ struct Fault {
   uint32_t status() const { return uint32_t(kind) | level; }  // the DFSC/IFSC value
 };
 
-enum class Access : uint8_t { Read, Write, Fetch };
-
 // Permissions of a translated page, per exception level.
 namespace perm {
 constexpr uint8_t kR0 = 1 << 0, kW0 = 1 << 1, kX0 = 1 << 2;  // EL0
 constexpr uint8_t kR1 = 1 << 3, kW1 = 1 << 4, kX1 = 1 << 5;  // EL1
 }  // namespace perm
+
+enum class Access : uint8_t { Read, Write, Fetch };
+
+// The perm:: bit an access of this kind at exception level `el` (0 or 1) needs.
+constexpr uint8_t required_perm(Access a, unsigned el) {
+  switch (a) {
+    case Access::Read: return el ? perm::kR1 : perm::kR0;
+    case Access::Write: return el ? perm::kW1 : perm::kW0;
+    case Access::Fetch: return el ? perm::kX1 : perm::kX0;
+  }
+  return 0;
+}
 
 struct WalkResult {
   Fault fault;                // a fault on the walk itself (translation, access flag, …)

@@ -42,14 +42,6 @@ void write_le(uint8_t* p, unsigned size, uint64_t v) {
   }
 }
 
-uint8_t need(Access a, unsigned el) {
-  switch (a) {
-    case Access::Read: return el ? perm::kR1 : perm::kR0;
-    case Access::Write: return el ? perm::kW1 : perm::kW0;
-    case Access::Fetch: return el ? perm::kX1 : perm::kX0;
-  }
-  return 0;
-}
 
 }  // namespace
 
@@ -132,7 +124,7 @@ uint8_t* System::translate(Cpu& cpu, uint64_t va, Access access, uint64_t* pa) {
   Fault f;
   const TlbEntry* e = entry(va, &f);
   if (!e) data_abort(cpu, va, access == Access::Write, f);
-  if (!(e->perms & need(access, state.el)))
+  if (!(e->perms & required_perm(access, state.el)))
     data_abort(cpu, va, access == Access::Write, {FaultKind::Permission, e->level});
   *pa = e->pa_page | (va & (kPage - 1));
   return e->host ? e->host + (va & (kPage - 1)) : nullptr;
@@ -253,7 +245,7 @@ void System::write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n) {
 const uint8_t* System::fetch_page(Cpu& cpu, uint64_t va) {
   Fault f;
   const TlbEntry* e = entry(va, &f);
-  if (e && !(e->perms & need(Access::Fetch, state.el))) f = {FaultKind::Permission, e->level};
+  if (e && !(e->perms & required_perm(Access::Fetch, state.el))) f = {FaultKind::Permission, e->level};
   else if (e && !e->host) f = {FaultKind::External, 0};  // execution from device memory
   if (f) {
     cpu.stop = Stop{};
