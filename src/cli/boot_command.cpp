@@ -49,8 +49,8 @@ bool parse_size(const std::string& s, uint64_t* out) {
 
 void boot(const BootOptions& o) {
   if (o.arch != "arm64") fail("--arch " + o.arch + ": only arm64 machines exist so far");
-  if (o.engine != "interp")
-    fail("--engine " + o.engine + ": full-system emulation runs on the interpreter only so far");
+  if (o.engine != "interp" && o.engine != "jit" && o.engine != "tiered")
+    fail("--engine " + o.engine + ": expected interp, jit or tiered");
   machine::arm64_virt::MachineConfig c;
   c.kernel = o.kernel;
   c.initrd = o.initrd;
@@ -58,6 +58,8 @@ void boot(const BootOptions& o) {
   c.cpus = o.cpus;
   c.console = o.console;
   c.timeout_s = o.timeout;
+  c.engine = o.engine;
+  c.count_insns = o.stats;
   c.nets = o.nets;
   c.rng = !o.no_rng;
   if (!parse_size(o.memory, &c.memory)) fail("--memory " + o.memory + ": not a size (e.g. 512M, 2G)");
@@ -87,6 +89,7 @@ void boot(const BootOptions& o) {
     std::fprintf(stderr, "xvm: stats: %llu guest instructions in %.3f s wall (%.1f MIPS)\n",
                  static_cast<unsigned long long>(total), e.wall_seconds,
                  e.wall_seconds > 0 ? double(total) / e.wall_seconds / 1e6 : 0.0);
+    if (!e.jit_stats.empty()) std::fputs(e.jit_stats.c_str(), stderr);
   }
   std::fflush(stdout);
   std::exit(e.status);
@@ -115,7 +118,10 @@ void add_boot_command(CLI::App& app) {
   cmd->add_flag("--no-rng", o->no_rng, "no virtio-rng entropy device (present by default)");
   cmd->add_option("--console", o->console, "where the UART goes: stdio, none or file:PATH")
       ->capture_default_str();
-  cmd->add_option("--engine", o->engine, "execution engine (interp only, for now)")->capture_default_str();
+  cmd->add_option("--engine", o->engine,
+                  "execution engine: interp (system interpreter), jit (translate every block "
+                  "to x86-64 on first run) or tiered (translate blocks once hot)")
+      ->capture_default_str();
   cmd->add_option("--timeout", o->timeout,
                   "stop the guest after this many seconds, exit status 124 (0 = never)");
   cmd->add_flag("--stats", o->stats,

@@ -50,7 +50,7 @@ uint32_t take_requests(arm64::Cpu& cpu, const CodeSource& code) {
   return p;
 }
 
-DecodedBlock decode_block(const CodeSource& code, uint64_t pc) {
+DecodedBlock decode_block(const CodeSource& code, uint64_t pc, bool system) {
   DecodedBlock b;
   code.watch_code(pc);  // blocks never cross a page
   uint64_t a = pc;
@@ -73,6 +73,7 @@ DecodedBlock decode_block(const CodeSource& code, uint64_t pc) {
       b.ends = true;
       break;
     }
+    if (system && arm64::ends_block_in_system_mode(insn)) break;
   } while (b.ops.size() < kMaxBlockInsns && (a & 0xfff) != 0);
   return b;
 }

@@ -96,14 +96,15 @@ class Interpreter {
 
 // The block decoder every engine uses: decodes guest code from `pc` up to and including a
 // kEnds instruction, kMaxBlockInsns instructions or the end of the page. A fetch fault at `pc`
-// or an encoding no table line matches becomes a trailing pseudo-op.
+// or an encoding no table line matches becomes a trailing pseudo-op. With `system`, a block
+// also ends after an instruction arm64::ends_block_in_system_mode names.
 constexpr uint32_t kMaxBlockInsns = 64;
 struct DecodedBlock {
   std::vector<DecodedOp> ops;
   uint32_t table_ops = 0;  // leading ops that have a decode-table entry (not a pseudo-op)
   bool ends = false;       // the last op sets pc itself (kEnds or a pseudo-op)
 };
-DecodedBlock decode_block(const CodeSource& code, uint64_t pc);
+DecodedBlock decode_block(const CodeSource& code, uint64_t pc, bool system = false);
 
 // Pseudo-handlers every engine places in a block: an encoding that no table line matches
 // (unimplemented), and a fetch from a page that is not executable (instruction abort).

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "arch/arm64/lift/lifter.h"
+#include "arch/arm64/system/system.h"
 #include "base/u64_map.h"
 #include "ir/opt.h"
 #include "jit/code_cache.h"
@@ -73,6 +74,56 @@ bool ends_in_cond_branch(uint32_t insn) {
 
 // Bound on a trace's guest instructions (the lifter may stop earlier to bound its temps).
 constexpr size_t kMaxTraceInsns = 64;
+
+// System mode: translated code's TLB-miss paths (jit::x64::Stubs::sys_*).
+static_assert(sizeof(arm64::sys::System::FastTlbEntry) == jit::x64::kSysTlbEntryBytes &&
+              arm64::sys::System::kFastTlbBits == jit::x64::kSysTlbBits &&
+              offsetof(arm64::sys::System::FastTlbEntry, write_tag) == 8 &&
+              offsetof(arm64::sys::System::FastTlbEntry, addend) == 16);
+
+const uint8_t* jit_sys_load(void* c, uint64_t va, uint64_t bytes) {
+  Cpu& cpu = *static_cast<Cpu*>(c);
+  if (const uint8_t* p = cpu.sys->ram_ptr(cpu, va, unsigned(bytes), false)) return p;
+  // Device memory or two pages: a copy (at most an LDP of two Q registers).
+  alignas(16) thread_local uint8_t copy[32];
+  cpu.sys->read_bytes(cpu, va, copy, bytes);
+  return copy;
+}
+void jit_sys_store(void* c, uint64_t va, uint64_t value, uint64_t bytes) {
+  Cpu& cpu = *static_cast<Cpu*>(c);
+  cpu.sys->store(cpu, va, unsigned(bytes), value);
+}
+void jit_sys_vstore(void* c, uint64_t va, uint64_t vreg, uint64_t bytes) {
+  Cpu& cpu = *static_cast<Cpu*>(c);
+  cpu.sys->write_bytes(cpu, va, &cpu.v[vreg & 31], bytes);
+}
+void jit_sys_check(void* c, uint64_t va, uint64_t bytes) {
+  Cpu& cpu = *static_cast<Cpu*>(c);
+  cpu.sys->probe(cpu, va, bytes & 0xff, (bytes >> 8) & 1);
+}
+
+// Guest code as the vCPU's MMU shows it at its current EL. The engine checks a block's page
+// (fetch_page) before decoding it and blocks never cross a page, so these fetches succeed.
+class SystemCode : public CodeSource {
+ public:
+  explicit SystemCode(Cpu& cpu) : cpu_(cpu) {}
+  bool fetch(uint64_t addr, uint32_t* insn) const override {
+    const arm64::Stop saved = cpu_.stop;
+    const uint8_t* page = cpu_.sys->fetch_page(cpu_, addr);
+    cpu_.stop = saved;
+    if (!page) return false;
+    std::memcpy(insn, page + (addr & 0xfff), 4);
+    return true;
+  }
+  // Nothing to watch: code changes reach the engine through sys::CodeVersions.
+  uint64_t code_changes_since(uint64_t seq,
+                              std::vector<std::pair<uint64_t, uint64_t>>*) const override {
+    return seq;
+  }
+
+ private:
+  Cpu& cpu_;
+};
 
 bool may_write_memory(std::string_view name) {
   return name.starts_with("ST") || name.starts_with("LD") || name.starts_with("CAS") ||
@@ -163,10 +214,18 @@ void print_jit_stats(const JitStats& s, std::FILE* out) {
 }
 
 struct Tiered::Impl {
-  explicit Impl(size_t bytes) : cache(bytes), table(jit::x64::kIndirectMask + 1) {}
+  explicit Impl(size_t bytes)
+      : cache(bytes), table(jit::x64::kIndirectMask + 1), table_el0(jit::x64::kIndirectMask + 1) {}
   jit::CodeCache cache;
   jit::x64::Stubs stubs;
-  std::vector<jit::x64::IndirectEntry> table;
+  // The indirect-branch table (user mode; system mode at EL1) and system mode's EL0 one;
+  // cur_table is the one translated code runs with now.
+  std::vector<jit::x64::IndirectEntry> table, table_el0;
+  std::vector<jit::x64::IndirectEntry>* cur_table = &table;
+  void clear_tables(const void* exit) {
+    std::fill(table.begin(), table.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+    std::fill(table_el0.begin(), table_el0.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+  }
   // Direct exits by target pc, as lists threaded through one pool: those waiting for the
   // target's translation, and those patched to jump to it (undone by invalidate).
   struct LinkNode {
@@ -218,16 +277,32 @@ struct Tiered::Impl {
 Tiered::Tiered(const CodeSource& code, const JitOptions& opts)
     : code_(code), opts_(opts), impl_(std::make_unique<Impl>(opts.cache_bytes)),
       fast_(1u << kFastBits, nullptr), code_seq_(code.code_change_seq()) {
+  init();
+}
+
+Tiered::Tiered(Cpu& cpu, const JitOptions& opts)
+    : own_code_(std::make_unique<SystemCode>(cpu)), code_(*own_code_), opts_(opts),
+      impl_(std::make_unique<Impl>(opts.cache_bytes)), fast_(1u << kFastBits, nullptr) {
+  opts_.system = true;
+  opts_.check = false;
+  init();
+}
+
+void Tiered::init() {
   memory::install_host_fault_handler();
   impl_->stubs.data_abort = &jit_data_abort;
   impl_->stubs.log_store = &jit_log_store;
+  impl_->stubs.sys_load = &jit_sys_load;
+  impl_->stubs.sys_store = &jit_sys_store;
+  impl_->stubs.sys_vstore = &jit_sys_vstore;
+  impl_->stubs.sys_check = &jit_sys_check;
   if (!impl_->cache.ok() || !jit::x64::emit_stubs(impl_->cache, &impl_->stubs)) {
     std::fprintf(stderr, "xvm: cannot set up the JIT code cache; interpreting only\n");
     impl_->stubs.enter = nullptr;
   }
-  std::fill(impl_->table.begin(), impl_->table.end(),
-            jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
+  impl_->clear_tables(impl_->stubs.exit);
 }
+
 
 Tiered::~Tiered() = default;
 
@@ -235,13 +310,13 @@ void Tiered::flush() {
   blocks_.clear();
   std::fill(fast_.begin(), fast_.end(), nullptr);
   // An empty entry leads to the exit stub: a guest branch to its pc (~0) must not jump to 0.
-  std::fill(impl_->table.begin(), impl_->table.end(),
-            jit::x64::IndirectEntry{~uint64_t{0}, impl_->stubs.exit});
+  impl_->clear_tables(impl_->stubs.exit);
   impl_->links.clear();
   impl_->link_nodes.clear();
   impl_->pc_host.clear();
   impl_->pc_guest.clear();
   by_page_.clear();
+  page_source_.clear();
   impl_->cache.reset(impl_->stubs.bytes);
   ++stats_.code_flushes;
 }
@@ -264,8 +339,10 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
       if (!found) continue;
       Block* b = found->get();
       if (b->code) {
-        auto& entry = impl_->table[(pc >> 2) & jit::x64::kIndirectMask];
-        if (entry.pc == pc) entry = {~uint64_t{0}, impl_->stubs.exit};
+        for (auto* table : {&impl_->table, &impl_->table_el0}) {
+          auto& entry = (*table)[(pc >> 2) & jit::x64::kIndirectMask];
+          if (entry.pc == pc) entry = {~uint64_t{0}, impl_->stubs.exit};
+        }
         // Exits linked to it fall through to the dispatcher again, and are linked anew when
         // the code is translated again. (The translation's bytes stay in the cache, unused,
         // until the next full flush.)
@@ -280,6 +357,7 @@ void Tiered::invalidate(uint64_t start, uint64_t end) {
       ++jit_.blocks_invalidated;
     }
     by_page_.erase(p);
+    page_source_.erase(p);
   }
 }
 
@@ -297,9 +375,11 @@ void Tiered::apply_code_changes() {
 }
 
 Tiered::Block* Tiered::decode_block(uint64_t pc) {
-  DecodedBlock d = engine::decode_block(code_, pc);
+  DecodedBlock d = engine::decode_block(code_, pc, opts_.system);
   auto b = std::make_unique<Block>();
   b->pc = pc;
+  b->host_page = decoding_.host_page;
+  b->version = decoding_.version;
   b->ends = d.ends;
   b->lift_count = d.table_ops;
   b->ops = std::move(d.ops);
@@ -344,7 +424,7 @@ bool Tiered::translate(Block* b, bool* flushed) {
     if (at->lift_count != at->count) break;
   }
   ir::Block& irb = impl_->ir;
-  arm64::lift::lift_block(b->pc, insns, irb, impl_->lift, trace);
+  arm64::lift::lift_block(b->pc, insns, irb, impl_->lift, trace, opts_.system);
   if (irb.guest_insns == 0) {
     b->no_translate = true;
     return false;
@@ -369,8 +449,10 @@ bool Tiered::translate(Block* b, bool* flushed) {
     std::fprintf(listing, "== block 0x%llx at host %p\n%s",
                  static_cast<unsigned long long>(b->pc), static_cast<void*>(impl_->cache.cursor()),
                  ir::print(irb).c_str());
-  const jit::x64::EmitOptions eo{
-      .log_stores = opts_.check, .count_insns = opts_.count_insns, .listing = listing};
+  const jit::x64::EmitOptions eo{.log_stores = opts_.check,
+                                 .count_insns = opts_.count_insns,
+                                 .system = opts_.system,
+                                 .listing = listing};
   auto r = jit::x64::emit_block(irb, impl_->cache, impl_->stubs, eo, &out, &error);
   if (r == jit::x64::EmitResult::CacheFull) {
     // Flush everything and let the block be decoded and counted again: simple, and the
@@ -398,7 +480,7 @@ bool Tiered::translate(Block* b, bool* flushed) {
   // Block linking (not in --check mode, where every block must come back to be compared).
   static const bool nolink = getenv("XVM_JIT_NOLINK") != nullptr;
   if (!opts_.check && !nolink) {
-    auto& table = impl_->table;
+    auto& table = *impl_->cur_table;
     table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
     {
       Impl::Links& self = impl_->links[b->pc];
@@ -494,6 +576,7 @@ void Tiered::run_translated(Cpu& cpu, Block* b) {
 }
 
 Stop Tiered::run(Cpu& cpu) {
+  if (opts_.system) return run_system(cpu);
   sigjmp_buf unwind;
   memory::HostFault fault;
   memory::FaultScope scope(cpu.mem_base, cpu.mem_size, &unwind, &fault);
@@ -540,6 +623,95 @@ Stop Tiered::run(Cpu& cpu) {
       static const bool noind = getenv("XVM_JIT_NOIND") != nullptr;
       if (!opts_.check && !noind) impl_->table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
       run_translated(cpu, b);
+    } else {
+      interpret(cpu, b);
+    }
+    if (cpu.stop.kind != StopKind::None) break;
+  }
+  cpu.unwind = nullptr;
+  return cpu.stop;
+}
+
+}  // namespace xvm::engine
+
+namespace xvm::engine {
+
+// System mode: as run(), with every entry from the dispatcher checked against the MMU (the
+// page pc maps to now, its code version) and the tables emptied when the translation regime or
+// guest code changed. Leaves on a stop or a pending interrupt request (the machine's ticker
+// raises one periodically, so a guest loop in translated code still lets timers fire).
+Stop Tiered::run_system(Cpu& cpu) {
+  sigjmp_buf unwind;
+  cpu.stop = Stop{};
+  cpu.unwind = &unwind;
+  if (sigsetjmp(unwind, 0) != 0) {  // a guest exception raised by a handler or a TLB miss
+    jit::x64::normalize_nzcv(cpu.nzcv);
+    cpu.unwind = nullptr;
+    return cpu.stop;
+  }
+  arm64::sys::System& sys = *cpu.sys;
+  const arm64::sys::CodeVersions* versions = sys.code_versions();
+  sys.apply_remote_flushes();  // other vCPUs' TLBI …IS since the last slice
+  for (;;) {
+    if (cpu.pending & arm64::kPendingInterrupt) [[unlikely]] {
+      cpu.stop.kind = StopKind::Interrupt;
+      break;
+    }
+    // Cross-page exits and indirect branches found through the tables assume the mappings
+    // and the code they were entered with.
+    const uint64_t epoch = versions ? versions->epoch() : 0;
+    if (sys.translation_generation() != seen_generation_ || epoch != seen_epoch_) [[unlikely]] {
+      if (versions && versions->all_generation() != seen_all_) {
+        seen_all_ = versions->all_generation();
+        flush();
+        ++jit_.code_flushes;
+      }
+      impl_->clear_tables(impl_->stubs.exit);
+      seen_generation_ = sys.translation_generation();
+      seen_epoch_ = epoch;
+    }
+    const uint64_t pc = cpu.pc;
+    if (pc & 3) [[unlikely]] {
+      cpu.stop.kind = StopKind::PcAlignment;
+      break;
+    }
+    const uint8_t* page = sys.fetch_page(cpu, pc);
+    if (!page) break;  // cpu.stop: the instruction abort
+    const uint32_t version = versions ? versions->version(page) : 0;
+    Block* b = nullptr;
+    if (Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)]; slot && slot->pc == pc) {
+      b = slot;
+    } else if (std::unique_ptr<Block>* found = blocks_.find(pc)) {
+      b = found->get();
+      slot = b;
+    }
+    if (b && (b->host_page != page || b->version != version)) [[unlikely]] {
+      // The page maps elsewhere now, or its code changed: its blocks go.
+      invalidate(pc & ~uint64_t{0xfff}, (pc & ~uint64_t{0xfff}) + 0x1000);
+      b = nullptr;
+    }
+    if (!b) {
+      const uint64_t vpage = pc >> 12;
+      if (const auto it = page_source_.find(vpage);
+          it != page_source_.end() &&
+          (it->second.host_page != page || it->second.version != version))
+        invalidate(vpage << 12, (vpage << 12) + 0x1000);
+      page_source_[vpage] = decoding_ = {page, version};
+      b = lookup(pc);
+    }
+    if (!b->code && !b->no_translate && ++b->hits > opts_.threshold) {
+      bool flushed;
+      impl_->cur_table = sys.state.el == 0 ? &impl_->table_el0 : &impl_->table;
+      translate(b, &flushed);
+      if (flushed) continue;
+    }
+    if (b->code) {
+      auto& table = sys.state.el == 0 ? impl_->table_el0 : impl_->table;
+      table[(pc >> 2) & jit::x64::kIndirectMask] = {pc, b->code};
+      cpu.jit_tlb = sys.fast_tlb(sys.state.el);
+      ++jit_.jit_entries;
+      impl_->stubs.enter_system(&cpu, b->code, table.data());
+      jit::x64::normalize_nzcv(cpu.nzcv);
     } else {
       interpret(cpu, b);
     }

@@ -6,6 +6,13 @@
 // syscalls, exceptions, pending requests and targets that are not translated yet.
 //
 // --engine=jit is this engine with threshold 0 (translate on first execution).
+//
+// System mode (the Tiered(Cpu&) constructor; Cpu::sys set): code is fetched through the vCPU's
+// MMU, blocks are keyed by virtual pc and remember the RAM page (and its code version,
+// arm64::sys::CodeVersions) they were decoded from, which every entry from the dispatcher
+// checks; translated code reaches guest memory through the fast TLB, links directly only
+// within a page and reaches other pages through one indirect table per EL, emptied whenever
+// the translation regime or guest code changes.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +29,7 @@
 namespace xvm::engine {
 
 struct JitOptions {
+  bool system = false;  // set by the system-mode constructor
   uint32_t threshold = 50;               // executions of a block before it is translated
   size_t cache_bytes = size_t{32} << 20; // code cache bound per thread; flushed when full
   bool check = false;  // co-simulate: run each translated block on the interpreter too, compare
@@ -65,8 +73,12 @@ JitStats jit_stats_of(const Tiered& t, const arm64::Cpu& cpu);
 class Tiered {
  public:
   Tiered(const CodeSource& code, const JitOptions& opts);
+  // System mode, for the vCPU `cpu` (its Cpu::sys set); `opts.check` is not supported.
+  Tiered(arm64::Cpu& cpu, const JitOptions& opts);
   ~Tiered();
 
+  // Runs until a stop: in system mode also an exception the machine must take, a WFI/HVC, or
+  // a pending interrupt request (StopKind::Interrupt).
   arm64::Stop run(arm64::Cpu& cpu);
   // Drops every decoded block and every translation.
   void flush();
@@ -88,10 +100,15 @@ class Tiered {
     bool no_translate = false;   // translation failed or is pointless
     const void* code = nullptr;  // translation, once there is one
     std::vector<Op> ops;
+    // System mode: the RAM page (host address) and its code version the block came from.
+    const uint8_t* host_page = nullptr;
+    uint32_t version = 0;
   };
   struct Impl;
 
+  void init();
   Block* lookup(uint64_t pc);
+  arm64::Stop run_system(arm64::Cpu& cpu);
   // Applies the code changes logged since the last call (CodeSource::code_changes_since).
   void apply_code_changes();
   Block* decode_block(uint64_t pc);
@@ -101,6 +118,7 @@ class Tiered {
   void interpret(arm64::Cpu& cpu, Block* b);
   void run_translated(arm64::Cpu& cpu, Block* b);
 
+  std::unique_ptr<CodeSource> own_code_;  // system mode: fetches through the vCPU's MMU
   const CodeSource& code_;
   JitOptions opts_;
   std::unique_ptr<Impl> impl_;
@@ -109,6 +127,15 @@ class Tiered {
   // Block pcs by guest page (invalidate), and the last code change applied.
   std::unordered_map<uint64_t, std::vector<uint64_t>> by_page_;
   uint64_t code_seq_ = 0;
+  // System mode: the RAM page and code version of each guest page that has blocks, the page
+  // being decoded from, and the translation generation / code epochs the tables reflect.
+  struct PageSource {
+    const uint8_t* host_page;
+    uint32_t version;
+  };
+  std::unordered_map<uint64_t, PageSource> page_source_;
+  PageSource decoding_{};
+  uint64_t seen_generation_ = ~uint64_t{0}, seen_epoch_ = 0, seen_all_ = 0;
   EngineStats stats_;
   JitStats jit_;
 };

@@ -120,6 +120,8 @@ struct Cpu {
   // g + size <= mem_size. Anything else is a data abort (ARCHITECTURE.md, the arena).
   uint8_t* mem_base = nullptr;
   uint64_t mem_size = 0;
+  // System mode with the JIT: the fast TLB of the current EL (sys::System::fast_tlb).
+  void* jit_tlb = nullptr;
 
   Stop stop;
   uint64_t icount = 0;        // guest instructions retired (approximate across faults)

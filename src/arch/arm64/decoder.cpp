@@ -5,6 +5,7 @@
 #include <bit>
 #include <vector>
 
+#include "arch/arm64/features.h"
 #include "arch/arm64/handlers.h"
 
 namespace xvm::arm64 {
@@ -51,6 +52,32 @@ const DecodeEntry* decode(uint32_t insn) {
   for (const DecodeEntry* e : buckets().lists[insn >> (32 - Buckets::kBits)])
     if ((insn & e->mask) == e->value) return e;
   return nullptr;
+}
+
+}  // namespace xvm::arm64
+
+namespace xvm::arm64 {
+
+bool ends_block_in_system_mode(uint32_t insn) {
+  if (insn == 0xd503207f) return true;                        // WFI
+  if ((insn & 0xfff8f01f) == 0xd500401f) return true;         // MSR (immediate)
+  const uint32_t enc = (insn >> 5) & 0xffff;                  // op0 op1 CRn CRm op2 (sysreg())
+  if ((insn & 0xfff00000) == 0xd5100000) {                    // MSR (register)
+    switch (enc | 0x8000) {
+      case sysreg(3, 3, 4, 2, 0):   // NZCV
+      case sysreg(3, 3, 4, 4, 0):   // FPCR
+      case sysreg(3, 3, 4, 4, 1):   // FPSR
+      case sysreg(3, 3, 13, 0, 2):  // TPIDR_EL0
+        return false;
+      default:
+        return true;
+    }
+  }
+  if ((insn & 0xfff80000) == 0xd5080000) {  // SYS
+    const unsigned crn = (insn >> 12) & 15, crm = (insn >> 8) & 15;
+    return crn == 8 || (crn == 7 && crm == 8);  // TLBI, AT
+  }
+  return false;
 }
 
 }  // namespace xvm::arm64

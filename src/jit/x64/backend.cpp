@@ -178,6 +178,21 @@ void Emitter::link_exit(uint64_t target) {
   if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kExits));
   a_.cmp(x86::dword_ptr(kCpu, kPending), 0);
   a_.jne(slow);
+  if (system_ && (target >> 12) != (b_.pc >> 12)) {
+    // Another page may map elsewhere by the time this runs: through the indirect table (its
+    // slot is known now), which the engine keeps to the current translation regime.
+    const int32_t at = int32_t(((target >> 2) & kIndirectMask) * sizeof(IndirectEntry));
+    a_.mov(x86::rax, target);
+    a_.cmp(x86::qword_ptr(kTable, at), x86::rax);
+    a_.jne(slow);
+    a_.jmp(x86::qword_ptr(kTable, at + 8));
+    a_.bind(slow);
+    if (count_insns_) a_.inc(x86::qword_ptr(kCpu, kExitMisses));
+    a_.mov(x86::rax, target);
+    a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+    a_.jmp(reinterpret_cast<uint64_t>(stubs_.exit));
+    return;
+  }
   a_.bind(site);
   a_.db(0xE9);
   a_.dd(0);
@@ -406,46 +421,64 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::Load: {
-      mark_access();
-      const x86::Gp addr = in(i.a[0], x86::rax);
-      if (!in_checked_range(i.a[0], w)) check(addr, w, false);
+      x86::Gp addr;
+      if (system_) {
+        addr = in(i.a[0], x86::rax);
+        const Label miss = tlb_probe(addr, w, false), at = a_.newLabel();
+        sys_slow(miss, at, SysKind::Load, w, addr);
+        a_.bind(at);
+      } else {
+        mark_access();
+        addr = in(i.a[0], x86::rax);
+        if (!in_checked_range(i.a[0], w)) check(addr, w, false);
+      }
       const x86::Gp d = out(i.dst);
+      const x86::Mem m = guest_mem(addr, w);
       const bool sx = i.aux & 1;
       switch (w) {
-        case 1: sx ? a_.movsx(d, x86::byte_ptr(kMem, addr)) : a_.movzx(d.r32(), x86::byte_ptr(kMem, addr)); break;
-        case 2: sx ? a_.movsx(d, x86::word_ptr(kMem, addr)) : a_.movzx(d.r32(), x86::word_ptr(kMem, addr)); break;
-        case 4: sx ? a_.movsxd(d, x86::dword_ptr(kMem, addr)) : a_.mov(d.r32(), x86::dword_ptr(kMem, addr)); break;
-        default: a_.mov(d, x86::qword_ptr(kMem, addr)); break;
+        case 1: case 2: sx ? a_.movsx(d, m) : a_.movzx(d.r32(), m); break;
+        case 4: sx ? a_.movsxd(d, m) : a_.mov(d.r32(), m); break;
+        default: a_.mov(d, m); break;
       }
       save(i.dst, d);
       break;
     }
     case Opcode::Store: {
-      const x86::Gp addr = store_address(i);
+      Label after;
+      const x86::Gp addr = store_address(i, w, &after);
       const std::optional<int32_t> k = imm32(i.a[1], 64);
       const x86::Gp v = k ? x86::Gp(x86::rcx) : in(i.a[1], x86::rcx);
+      const x86::Mem m = guest_mem(addr, w);
       switch (w) {
-        case 1: k ? a_.mov(x86::byte_ptr(kMem, addr), int8_t(*k)) : a_.mov(x86::byte_ptr(kMem, addr), v.r8()); break;
-        case 2: k ? a_.mov(x86::word_ptr(kMem, addr), int16_t(*k)) : a_.mov(x86::word_ptr(kMem, addr), v.r16()); break;
-        case 4: k ? a_.mov(x86::dword_ptr(kMem, addr), *k) : a_.mov(x86::dword_ptr(kMem, addr), v.r32()); break;
-        default: k ? a_.mov(x86::qword_ptr(kMem, addr), *k) : a_.mov(x86::qword_ptr(kMem, addr), v); break;
+        case 1: k ? a_.mov(m, int8_t(*k)) : a_.mov(m, v.r8()); break;
+        case 2: k ? a_.mov(m, int16_t(*k)) : a_.mov(m, v.r16()); break;
+        case 4: k ? a_.mov(m, *k) : a_.mov(m, v.r32()); break;
+        default: k ? a_.mov(m, *k) : a_.mov(m, v); break;
       }
+      if (after.isValid()) a_.bind(after);
       break;
     }
     case Opcode::VLoad: {
-      mark_access();
-      const x86::Gp addr = in(i.a[0], x86::rax);
       const unsigned regs = i.imm ? 2 : 1;
-      if (!in_checked_range(i.a[0], w * regs)) check(addr, w * regs, false);
+      x86::Gp addr;
+      if (system_) {
+        addr = in(i.a[0], x86::rax);
+        const Label miss = tlb_probe(addr, w * regs, false), at = a_.newLabel();
+        sys_slow(miss, at, SysKind::Load, w * regs, addr);
+        a_.bind(at);
+      } else {
+        mark_access();
+        addr = in(i.a[0], x86::rax);
+        if (!in_checked_range(i.a[0], w * regs)) check(addr, w * regs, false);
+      }
       for (unsigned k = 0; k < regs; ++k) {
         const x86::Xmm x = x86::xmm(k);
         const int32_t at = int32_t(k * w);
         switch (w) {
-          case 1: a_.movzx(x86::ecx, x86::byte_ptr(kMem, addr, 0, at)); a_.movd(x, x86::ecx); break;
-          case 2: a_.movzx(x86::ecx, x86::word_ptr(kMem, addr, 0, at)); a_.movd(x, x86::ecx); break;
-          case 4: a_.movd(x, x86::dword_ptr(kMem, addr, 0, at)); break;
-          case 8: a_.movq(x, x86::qword_ptr(kMem, addr, 0, at)); break;
-          default: a_.movdqu(x, x86::xmmword_ptr(kMem, addr, 0, at)); break;
+          case 1: case 2: a_.movzx(x86::ecx, guest_mem(addr, w, at)); a_.movd(x, x86::ecx); break;
+          case 4: a_.movd(x, guest_mem(addr, 4, at)); break;
+          case 8: a_.movq(x, guest_mem(addr, 8, at)); break;
+          default: a_.movdqu(x, guest_mem(addr, 16, at)); break;
         }
       }
       a_.movdqu(x86::xmmword_ptr(kCpu, kV + 16 * i.aux), x86::xmm0);
@@ -453,21 +486,37 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::VStore: {
-      const x86::Gp addr = store_address(i);
+      Label after;
+      const x86::Gp addr = store_address(i, w, &after);
       const int32_t v = kV + 16 * i.aux;
+      const x86::Mem m = guest_mem(addr, w);
       switch (w) {
-        case 1: a_.mov(x86::cl, x86::byte_ptr(kCpu, v)); a_.mov(x86::byte_ptr(kMem, addr), x86::cl); break;
-        case 2: a_.mov(x86::cx, x86::word_ptr(kCpu, v)); a_.mov(x86::word_ptr(kMem, addr), x86::cx); break;
-        case 4: a_.mov(x86::ecx, x86::dword_ptr(kCpu, v)); a_.mov(x86::dword_ptr(kMem, addr), x86::ecx); break;
-        case 8: a_.mov(x86::rcx, x86::qword_ptr(kCpu, v)); a_.mov(x86::qword_ptr(kMem, addr), x86::rcx); break;
+        case 1: a_.mov(x86::cl, x86::byte_ptr(kCpu, v)); a_.mov(m, x86::cl); break;
+        case 2: a_.mov(x86::cx, x86::word_ptr(kCpu, v)); a_.mov(m, x86::cx); break;
+        case 4: a_.mov(x86::ecx, x86::dword_ptr(kCpu, v)); a_.mov(m, x86::ecx); break;
+        case 8: a_.mov(x86::rcx, x86::qword_ptr(kCpu, v)); a_.mov(m, x86::rcx); break;
         default:
           a_.movdqu(x86::xmm0, x86::xmmword_ptr(kCpu, v));
-          a_.movdqu(x86::xmmword_ptr(kMem, addr), x86::xmm0);
+          a_.movdqu(m, x86::xmm0);
           break;
       }
+      if (after.isValid()) a_.bind(after);
       break;
     }
     case Opcode::CheckRange: {
+      if (system_) {
+        // Only a range that crosses a page needs a check of its own (the accesses that follow
+        // probe the TLB themselves, and inside one page the first of them faults first).
+        const x86::Gp addr = in(i.a[0], x86::rax);
+        Label done = a_.newLabel(), cross = a_.newLabel();
+        a_.lea(x86::rcx, x86::ptr(addr, int32_t(w - 1)));
+        a_.xor_(x86::rcx, addr);
+        a_.shr(x86::rcx, 12);
+        a_.jnz(cross);
+        a_.bind(done);
+        sys_slow(cross, done, SysKind::Check, w | (i.aux & 1) << 8, addr);
+        break;
+      }
       mark_access();
       const x86::Gp addr = in(i.a[0], x86::rax);
       check(addr, w, i.aux & 1);
@@ -506,7 +555,13 @@ void Emitter::emit(const Inst& i) {
       break;
     }
     case Opcode::ExitConst:
-      link_exit(i.imm);
+      if (i.aux & 1) {  // to the dispatcher, whatever is pending
+        a_.mov(x86::rax, i.imm);
+        a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+        a_.jmp(reinterpret_cast<uint64_t>(stubs_.exit));
+      } else {
+        link_exit(i.imm);
+      }
       break;
     case Opcode::ExitIf: {
       // A side exit of a trace: out of line (at the end of the block), linked like any exit.
@@ -809,6 +864,7 @@ bool Emitter::run(std::string* error) {
     for (size_t k = std::size(kSaved); k-- > 0;) a_.pop(kSaved[k]);
     a_.jmp(sl.back);
   }
+  for (const SysSlow& sl : sys_slow_) emit_sys_slow(sl);
   for (const Abort& ab : aborts_) {
     // The handler finds the guest pc from its return address, here (a pc site of its own).
     a_.bind(ab.label);
@@ -821,6 +877,41 @@ bool Emitter::run(std::string* error) {
     a_.int3();
   }
   return true;
+}
+
+// A system-mode TLB miss: the access through the System (which fills the TLB, talks to
+// devices or raises the guest fault with cpu.pc stored here), every temp register kept.
+void Emitter::emit_sys_slow(const SysSlow& sl) {
+  static constexpr x86::Gp kSaved[] = {x86::rsi, x86::rdi, x86::r8, x86::r9, x86::r10, x86::r11};
+  a_.bind(sl.label);
+  // Arguments into registers no temp lives in before the pushes move rsp (slots are
+  // rsp-relative): value -> rdx, address -> rcx.
+  if (sl.kind == SysKind::Store) load(x86::rdx, sl.value);
+  else a_.mov(x86::edx, sl.kind == SysKind::VStore ? sl.vreg : sl.bytes);
+  if (sl.addr.id() != x86::Gp::kIdCx) a_.mov(x86::rcx, sl.addr);
+  a_.mov(x86::rax, sl.pc);
+  a_.mov(x86::qword_ptr(kCpu, kPc), x86::rax);
+  for (const auto& r : kSaved) a_.push(r);  // 48 bytes: rsp stays 16-byte aligned
+  a_.mov(x86::rsi, x86::rcx);
+  a_.mov(x86::rdi, kCpu);
+  uint64_t fn = 0;
+  switch (sl.kind) {
+    case SysKind::Load: fn = reinterpret_cast<uint64_t>(stubs_.sys_load); break;
+    case SysKind::Store:
+      a_.mov(x86::ecx, sl.bytes);
+      fn = reinterpret_cast<uint64_t>(stubs_.sys_store);
+      break;
+    case SysKind::VStore:
+      a_.mov(x86::ecx, sl.bytes);
+      fn = reinterpret_cast<uint64_t>(stubs_.sys_vstore);
+      break;
+    case SysKind::Check: fn = reinterpret_cast<uint64_t>(stubs_.sys_check); break;
+  }
+  a_.mov(x86::rax, fn);
+  a_.call(x86::rax);
+  for (size_t k = std::size(kSaved); k-- > 0;) a_.pop(kSaved[k]);
+  if (sl.kind == SysKind::Load) a_.mov(x86::rdx, x86::rax);
+  a_.jmp(sl.back);
 }
 
 // Copies the finished code to the cache cursor; false when it does not fit.
@@ -866,6 +957,21 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
     a.mov(x86::qword_ptr(x86::rsp, 8 * k), x86::rcx);
   }
   a.jmp(x86::rsi);
+  // enter_system(rdi = cpu, rsi = code, rdx = table): r12 = the fast TLB.
+  a.align(AlignMode::kCode, 16);
+  Label enter_system = a.newLabel();
+  a.bind(enter_system);
+  a.push(x86::rbp);
+  a.push(x86::rbx);
+  a.push(x86::r12);
+  a.push(x86::r13);
+  a.push(x86::r14);
+  a.push(x86::r15);
+  a.sub(x86::rsp, kFrame);
+  a.mov(kCpu, x86::rdi);
+  a.mov(kMem, x86::qword_ptr(kCpu, kJitTlb));
+  a.mov(kTable, x86::rdx);
+  a.jmp(x86::rsi);
   a.align(AlignMode::kCode, 16);
   a.bind(exit);
   a.add(x86::rsp, kFrame);
@@ -881,6 +987,8 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
   if (!place(code, cache, &size)) return false;
   out->enter = reinterpret_cast<decltype(out->enter)>(base);
   out->exit = base + code.labelOffsetFromBase(exit);
+  out->enter_system =
+      reinterpret_cast<decltype(out->enter_system)>(base + code.labelOffsetFromBase(enter_system));
   cache.commit(size);
   out->bytes = cache.used();
   return true;

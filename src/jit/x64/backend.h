@@ -49,7 +49,25 @@ struct Stubs {
   // Check mode only: called before every guest store (cpu, guest address, bytes), after its
   // bounds check, so the caller can record the old contents and undo the store.
   void (*log_store)(void* cpu, uint64_t addr, uint64_t bytes) = nullptr;
+
+  // System mode (EmitOptions::system): enter_system is enter with r12 = Cpu::jit_tlb (the
+  // current EL's fast TLB, layout below) instead of the arena base. Guest accesses probe that
+  // TLB inline and call these on a miss, with cpu.pc stored; a guest fault leaves through
+  // arm64::raise_stop. sys_load returns where the `bytes` bytes at va are (RAM, or a copy of
+  // what device memory answered); sys_store stores the low `bytes` bytes of value;
+  // sys_vstore stores the low `bytes` bytes of V[vreg]; sys_check raises the fault, if any, of
+  // an access of bytes & 0xff bytes (a write if bit 8 is set) that crosses a page.
+  void (*enter_system)(void* cpu, const void* code, IndirectEntry* table) = nullptr;
+  const uint8_t* (*sys_load)(void* cpu, uint64_t va, uint64_t bytes) = nullptr;
+  void (*sys_store)(void* cpu, uint64_t va, uint64_t value, uint64_t bytes) = nullptr;
+  void (*sys_vstore)(void* cpu, uint64_t va, uint64_t vreg, uint64_t bytes) = nullptr;
+  void (*sys_check)(void* cpu, uint64_t va, uint64_t bytes) = nullptr;
 };
+
+// The fast TLB translated code probes in system mode (arm64::sys::System::FastTlbEntry):
+// 2^kSysTlbBits entries of 32 bytes {read tag, write tag, addend, unused}.
+constexpr unsigned kSysTlbBits = 9;
+constexpr int32_t kSysTlbEntryBytes = 32;
 bool emit_stubs(CodeCache& cache, Stubs* out);
 
 // A direct exit of an emitted block: a `jmp rel32` at `site` that leaves to the dispatcher
@@ -78,6 +96,10 @@ enum class EmitResult { Ok, CacheFull, Error };
 struct EmitOptions {
   bool log_stores = false;    // every Store first calls stubs.log_store (--check)
   bool count_insns = false;   // keep cpu.icount exact (--stats); costs a memory add per block
+  // System mode: guest accesses through the fast TLB (Stubs::sys_*); direct exits link only
+  // within the block's page (other targets: the indirect table, which the engine keeps valid
+  // for the current translation regime).
+  bool system = false;
   std::FILE* listing = nullptr;  // host instructions are written here as emitted (XVM_JIT_LOG)
 };
 EmitResult emit_block(const ir::Block& b, CodeCache& cache, const Stubs& stubs,

@@ -65,6 +65,7 @@ inline const int32_t kIndirect = off(offsetof(Cpu, jit_indirect));
 inline const int32_t kIndirectHits = off(offsetof(Cpu, jit_indirect_hits));
 inline const int32_t kMemBase = off(offsetof(Cpu, mem_base));
 inline const int32_t kMemSize = off(offsetof(Cpu, mem_size));
+inline const int32_t kJitTlb = off(offsetof(Cpu, jit_tlb));
 
 inline const x86::Gp kCpu = x86::rbx, kMem = x86::r12, kTable = x86::r13;
 
@@ -98,6 +99,17 @@ class Emitter {
     Label label, back;
     bool store;
   };
+  // System mode: the out-of-line TLB-miss path of a guest access (Stubs::sys_*).
+  enum class SysKind : uint8_t { Load, Store, VStore, Check };
+  struct SysSlow {
+    Label label, back;
+    uint64_t pc;
+    SysKind kind;
+    uint32_t bytes;   // Check: bytes | write << 8
+    x86::Gp addr;     // the guest address (rax or the temp's register) at the jump
+    Temp value;       // Store: the value
+    uint32_t vreg;    // VStore: the register
+  };
   // ExitIf: its stub stores the SetRegs pending at the branch, then leaves like any exit.
   struct SideExit {
     Site site;
@@ -118,6 +130,7 @@ class Emitter {
     std::vector<Slow> slow;
     std::vector<Lazy> lazy;
     std::vector<SideExit> side_exits;
+    std::vector<SysSlow> sys_slow;
   };
   static Scratch& scratch() {
     thread_local Scratch s;
@@ -126,7 +139,7 @@ class Emitter {
 
   Emitter(const ir::Block& b, x86::Assembler& a, const Stubs& stubs, const EmitOptions& opts)
       : b_(b), a_(a), stubs_(stubs), log_stores_(opts.log_stores),
-        count_insns_(opts.count_insns) {
+        count_insns_(opts.count_insns), system_(opts.system) {
     konst_.assign(b.ntemps, std::nullopt);
     sites.clear();
     pc_sites.clear();
@@ -134,6 +147,7 @@ class Emitter {
     slow_.clear();
     lazy_.clear();
     side_exits_.clear();
+    sys_slow_.clear();
   }
 
   bool run(std::string* error);
@@ -289,12 +303,28 @@ class Emitter {
         pending_mask_ &= ~(1u << r);
       }
   }
-  // The checked guest address of a Store/VStore of i.width bytes at i.a[0] (the pc stored, and
-  // under --check the store logged first).
-  x86::Gp store_address(const Inst& i) {
+  // The host memory operand of a guest access of `size` bytes at `addr` (+ disp): in the
+  // arena, or in system mode at the host address tlb_probe left in rdx.
+  x86::Mem guest_mem(const x86::Gp& addr, unsigned size, int32_t disp = 0) const {
+    x86::Mem m = system_ ? x86::ptr(x86::rdx, disp) : x86::ptr(kMem, addr, 0, disp);
+    m.setSize(size);
+    return m;
+  }
+  // The checked guest address of a Store/VStore of `bytes` bytes at i.a[0] (the pc stored, and
+  // under --check the store logged first). In system mode the TLB probe: `*after` is to be
+  // bound after the store (where its slow path comes back).
+  x86::Gp store_address(const Inst& i, unsigned bytes, Label* after) {
+    if (system_) {
+      const x86::Gp addr = in(i.a[0], x86::rax);
+      const Label miss = tlb_probe(addr, bytes, true);
+      *after = a_.newLabel();
+      if (i.op == Opcode::Store) sys_slow(miss, *after, SysKind::Store, bytes, addr, i.a[1]);
+      else sys_slow(miss, *after, SysKind::VStore, bytes, addr, ir::kNoTemp, i.aux);
+      return addr;
+    }
     mark_access();
     x86::Gp addr = in(i.a[0], x86::rax);
-    if (!in_checked_range(i.a[0], i.width)) check(addr, i.width, true);
+    if (!in_checked_range(i.a[0], bytes)) check(addr, bytes, true);
     if (log_stores_) {
       a_.mov(x86::rsi, addr);
       a_.mov(x86::rdi, kCpu);
@@ -305,6 +335,28 @@ class Emitter {
     }
     return addr;
   }
+  // System mode: probes the fast TLB for an access of n bytes at guest address `addr` (not
+  // rcx/rdx); on a hit rdx = its host address, else a jump to a SysSlow that the caller
+  // registers with the returned label (sys_slow()).
+  Label tlb_probe(const x86::Gp& addr, unsigned n, bool write) {
+    Label miss = a_.newLabel();
+    if (n > 1) a_.lea(x86::rcx, x86::ptr(addr, int32_t(n - 1)));
+    else a_.mov(x86::rcx, addr);
+    a_.and_(x86::rcx, -4096);
+    a_.mov(x86::rdx, addr);
+    a_.shr(x86::rdx, 12 - 5);
+    a_.and_(x86::edx, ((1u << kSysTlbBits) - 1) * uint32_t(kSysTlbEntryBytes));
+    a_.cmp(x86::rcx, x86::qword_ptr(kMem, x86::rdx, 0, write ? 8 : 0));
+    a_.jne(miss);
+    a_.mov(x86::rdx, x86::qword_ptr(kMem, x86::rdx, 0, 16));
+    a_.add(x86::rdx, addr);
+    return miss;
+  }
+  void sys_slow(Label miss, Label back, SysKind kind, uint32_t bytes, const x86::Gp& addr,
+                Temp value = ir::kNoTemp, uint32_t vreg = 0) {
+    sys_slow_.push_back({miss, back, pc_, kind, bytes, addr, value, vreg});
+  }
+  void emit_sys_slow(const SysSlow& sl);
   void fp_op(const Inst& i);
   void vec_op(const Inst& i);
   void vec_dup(const Inst& i);
@@ -330,6 +382,7 @@ class Emitter {
   const Stubs& stubs_;
   bool log_stores_;
   bool count_insns_;
+  bool system_;
   std::vector<std::optional<uint64_t>>& konst_ = scratch().konst;
   std::vector<int8_t>& reg_ = scratch().reg;     // host register id of each temp, -1 = slot
   std::vector<int32_t>& def_ = scratch().def;    // index of the instruction defining each temp
@@ -345,6 +398,7 @@ class Emitter {
   std::vector<Slow>& slow_ = scratch().slow;
   std::vector<Lazy>& lazy_ = scratch().lazy;
   std::vector<SideExit>& side_exits_ = scratch().side_exits;
+  std::vector<SysSlow>& sys_slow_ = scratch().sys_slow;
   // SetRegs not stored yet (emit SetReg), by guest register.
   std::array<Temp, 32> pending_{};
   uint32_t pending_mask_ = 0;

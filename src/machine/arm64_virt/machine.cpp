@@ -33,6 +33,7 @@
 #include "devices/virtio/net/slirp_backend.h"
 #include "devices/virtio/rng/device.h"
 #include "engine/system_interp.h"
+#include "engine/tiered.h"
 #include "machine/arm64_virt/fdt.h"
 #include "machine/arm64_virt/image.h"
 #include "machine/arm64_virt/layout.h"
@@ -120,6 +121,7 @@ struct Vcpu {
   std::unique_ptr<devices::GenericTimer> timer;
   std::unique_ptr<VcpuSysRegs> sysregs;
   engine::SystemInterpreter interp;
+  std::unique_ptr<engine::Tiered> jit;  // --engine jit|tiered
   std::thread thread;
   // PSCI state: off until CPU_ON (CPU 0 starts on).
   bool on = false;
@@ -130,6 +132,7 @@ struct Vcpu {
 struct Machine::Impl {
   MachineConfig config;
   memory::PhysMemory ram;
+  std::unique_ptr<arm64::sys::CodeVersions> code_versions;  // for the JIT
   memory::Bus bus{ram};
   MachineBus phys{bus};
   std::unique_ptr<devices::Gicv3> gic;
@@ -374,6 +377,16 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
     v->sysregs = std::make_unique<VcpuSysRegs>(i, *m.gic, *v->timer, v->sys->state);
     v->sys->set_hooks(v->sysregs.get());
     v->cpu.sys = v->sys.get();
+    if (c.engine != "interp") {
+      if (!m.code_versions)
+        m.code_versions = std::make_unique<arm64::sys::CodeVersions>(
+            m.ram.ram_ptr(GuestPhysAddr{kRamBase}, c.memory), c.memory);
+      v->sys->set_code_versions(m.code_versions.get());
+      engine::JitOptions jo;
+      jo.threshold = c.engine == "jit" ? 0 : c.jit_threshold;
+      jo.count_insns = c.count_insns;
+      v->jit = std::make_unique<engine::Tiered>(v->cpu, jo);
+    }
     m.systems.push_back(v->sys.get());
     v->sys->set_peers(&m.systems, &v->cpu);
     m.vcpus.push_back(std::move(v));
@@ -459,6 +472,18 @@ MachineExit Machine::run() {
     Vcpu* vp = v.get();
     v->thread = std::thread([&m, vp] { m.vcpu_loop(*vp); });
   }
+  // Translated code runs on until a request is pending: every 200 µs each vCPU is asked to
+  // come back to its loop, which looks at its timer (as the interpreter's slices do).
+  std::thread ticker;
+  if (m.config.engine != "interp")
+    ticker = std::thread([&m] {
+      const timespec tick{0, 200'000};
+      while (!m.stopping) {
+        nanosleep(&tick, nullptr);
+        for (auto& v : m.vcpus)
+          __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
+      }
+    });
   {
     std::unique_lock lock(m.mu);
     const auto done = [&] { return m.stopping.load(); };
@@ -485,14 +510,27 @@ MachineExit Machine::run() {
   }
   for (auto& v : m.vcpus)
     if (v->thread.joinable()) v->thread.join();
+  if (ticker.joinable()) ticker.join();
   m.stop_input();
   signals.join();
   m.restore_signals();
   if (m.console) std::fflush(m.console);
   m.exit.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  engine::JitStats js;
   for (const auto& v : m.vcpus) {
     m.exit.instructions.push_back(v->cpu.icount);
     m.exit.tlb_misses.push_back(v->sys->tlb_misses());
+    if (v->jit) js += engine::jit_stats_of(*v->jit, v->cpu);
+  }
+  if (m.config.engine != "interp") {
+    char* buf = nullptr;
+    size_t len = 0;
+    if (std::FILE* f = open_memstream(&buf, &len)) {
+      engine::print_jit_stats(js, f);
+      std::fclose(f);
+      m.exit.jit_stats.assign(buf, len);
+      std::free(buf);
+    }
   }
   return m.exit;
 }
@@ -525,8 +563,9 @@ void Machine::Impl::vcpu_loop(Vcpu& v) {
     // (Arm ARM "Asynchronous exception masking"); its return address is that instruction.
     if (gic->irq_pending(v.index) && !(sys.state.daif & arm64::sys::spsr::kI))
       arm64::sys::take_exception(cpu, sys.state, arm64::sys::Vector::Irq, 0, cpu.pc);
-    // Short slices, so that timer deadlines are noticed within about 100 µs of guest time.
-    const Stop s = v.interp.run(cpu, 1u << 14);
+    // Short slices, so that timer deadlines are noticed within about 100 µs of guest time
+    // (the JIT runs until the ticker in run() raises a request).
+    const Stop s = v.jit ? v.jit->run(cpu) : v.interp.run(cpu, 1u << 14);
     flush_console();
     if (stopping) break;
     switch (s.kind) {

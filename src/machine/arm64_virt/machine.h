@@ -26,6 +26,11 @@ struct MachineConfig {
   bool rng = true;                // a virtio-rng device (host getrandom)
   std::string console = "stdio";  // stdio | none | file:PATH
   double timeout_s = 0;           // > 0: stop the guest after this long (status 124)
+  // interp: the system interpreter; jit: every block translated on first execution; tiered:
+  // blocks translated after `jit_threshold` runs, interpreted until then.
+  std::string engine = "interp";
+  uint32_t jit_threshold = 50;
+  bool count_insns = false;  // exact instruction counts under the JIT (--stats)
 };
 
 // How the machine stopped.
@@ -34,6 +39,7 @@ struct MachineExit {
   std::string reason;   // one line for the user when status != 0
   // Figures for --stats: per vCPU, guest instructions executed and TLB misses; wall time.
   std::vector<uint64_t> instructions, tlb_misses;
+  std::string jit_stats;  // the JIT's figures (all vCPUs), one line, when it ran
   double wall_seconds = 0;
 };
 

@@ -185,7 +185,10 @@ void SYS(Cpu& cpu, uint32_t insn) {
       return;
     }
     case sysreg(1, 3, 7, 5, 1):  // IC IVAU: code may have changed; drop decoded blocks
-      if (cpu.sys) return;  // system mode (EL0 here): nothing decoded to drop
+      if (cpu.sys) {  // system mode (EL0 here): the page's translations go
+        cpu.sys->invalidate_code(addr);
+        return;
+      }
       // Invalidation is broadcast to the inner-shareable domain (Arm ARM D7.5.9): every
       // thread's decoded blocks go, not only this one's.
       __atomic_fetch_or(&cpu.pending, kPendingBroadcastFlush, __ATOMIC_SEQ_CST);

@@ -41,7 +41,7 @@ LiftFn lifter_for(const DecodeEntry* e) {
 }
 
 void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats,
-                bool trace) {
+                bool trace, bool system) {
   out.insts.clear();  // keeps the capacity: blocks are lifted into the same buffer
   out.pc = pc;
   out.guest_insns = out.interp_calls = out.ntemps = 0;
@@ -77,7 +77,12 @@ void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, Li
       L.ended = true;
     }
   }
-  if (!L.ended) L.b.emit({.op = ir::Opcode::ExitConst, .imm = pc + 4 * out.guest_insns});
+  if (!L.ended) {
+    const bool unlinked = system && out.guest_insns > 0 &&
+                          ends_block_in_system_mode(insns[out.guest_insns - 1]);
+    L.b.emit({.op = ir::Opcode::ExitConst, .aux = uint8_t(unlinked ? 1 : 0),
+              .imm = pc + 4 * out.guest_insns});
+  }
   ++stats.blocks;
   stats.insns += out.guest_insns;
   stats.interp_calls += out.interp_calls;

@@ -57,8 +57,11 @@ struct LiftStats {
 // block's size; out.guest_insns says how many were covered.
 // With `trace`, conditional branches that fall through to the next word do not end the
 // block (see Lifter::continue_past_branches).
+// With `system` (system mode), a block whose last instruction is one that
+// ends_block_in_system_mode names leaves to the dispatcher (ExitConst aux 1) instead of
+// linking to the next.
 void lift_block(uint64_t pc, std::span<const uint32_t> insns, ir::Block& out, LiftStats& stats,
-                bool trace = false);
+                bool trace = false, bool system = false);
 
 // The lift function for a decode-table entry, or nullptr when the line is not lifted.
 LiftFn lifter_for(const DecodeEntry* e);

@@ -64,6 +64,21 @@ uint16_t System::compute_asid() const {
 void System::flush_tlb() {
   for (TlbEntry& e : tlb_) e.tag = ~uint64_t{0};
   ++generation_;
+  flush_fast_tlb();
+}
+
+void System::flush_fast_tlb() {
+  for (auto& table : fast_tlb_)
+    for (FastTlbEntry& f : table) f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
+}
+
+void System::fill_fast_tlb(uint64_t va, const TlbEntry& e) {
+  if (!e.host) return;  // device memory: always the slow path
+  const uint64_t page = va & ~(kPage - 1);
+  FastTlbEntry& f = fast_tlb_[state.el & 1][(va >> 12) & (kFastTlbEntries - 1)];
+  f.read_tag = (e.perms & required_perm(Access::Read, state.el)) ? page : ~uint64_t{0};
+  f.write_tag = (e.perms & required_perm(Access::Write, state.el)) ? page : ~uint64_t{0};
+  f.addend = reinterpret_cast<uint64_t>(e.host) - page;
 }
 
 void System::flush_tlb_page(uint64_t va) {
@@ -74,6 +89,11 @@ void System::flush_tlb_page(uint64_t va) {
   for (const uint64_t v : {va, (va & 0x00ff'ffff'ffff'ffff) | top}) {
     TlbEntry& e = tlb_[(v >> 12) & ((1u << kTlbBits) - 1)];
     if (e.tag == v >> 12) e.tag = ~uint64_t{0};
+    for (auto& table : fast_tlb_) {
+      FastTlbEntry& f = table[(v >> 12) & (kFastTlbEntries - 1)];
+      if (f.read_tag == (v & ~(kPage - 1)) || f.write_tag == (v & ~(kPage - 1)))
+        f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
+    }
   }
   ++generation_;
 }
@@ -127,6 +147,7 @@ uint8_t* System::translate(Cpu& cpu, uint64_t va, Access access, uint64_t* pa) {
   if (!(e->perms & required_perm(access, state.el)))
     data_abort(cpu, va, access == Access::Write, {FaultKind::Permission, e->level});
   *pa = e->pa_page | (va & (kPage - 1));
+  fill_fast_tlb(va, *e);
   return e->host ? e->host + (va & (kPage - 1)) : nullptr;
 }
 
@@ -147,6 +168,8 @@ uint8_t* System::host_ptr(Cpu& cpu, uint64_t va, uint64_t n, bool write) {
 }
 
 uint64_t System::load(Cpu& cpu, uint64_t va, unsigned size) {
+  if (const uint8_t* p = fast_lookup(va, size, false)) [[likely]]
+    return read_le(p, size);
   uint64_t v = 0;
   if ((va & (kPage - 1)) + size > kPage) [[unlikely]] {
     read_bytes(cpu, va, &v, size);
@@ -160,6 +183,10 @@ uint64_t System::load(Cpu& cpu, uint64_t va, unsigned size) {
 }
 
 void System::store(Cpu& cpu, uint64_t va, unsigned size, uint64_t value) {
+  if (uint8_t* p = fast_lookup(va, size, true)) [[likely]] {
+    write_le(p, size, value);
+    return;
+  }
   if ((va & (kPage - 1)) + size > kPage) [[unlikely]] {
     write_bytes(cpu, va, &value, size);
     return;
@@ -240,6 +267,22 @@ void System::write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n) {
     in += chunk;
     n -= chunk;
   }
+}
+
+void System::probe(Cpu& cpu, uint64_t va, uint64_t n, bool write) {
+  if (n == 0 || !((va ^ (va + n - 1)) >> 12)) return;
+  uint64_t pa;
+  const uint64_t next = (va | (kPage - 1)) + 1;
+  const Access a = write ? Access::Write : Access::Read;
+  if (write) translate(cpu, next, a, &pa);
+  translate(cpu, va, a, &pa);
+  translate(cpu, next, a, &pa);
+}
+
+void System::invalidate_code(uint64_t va) {
+  if (!code_versions_) return;
+  Fault f;
+  if (const TlbEntry* e = entry(va, &f); e && e->host) code_versions_->bump(e->host);
 }
 
 const uint8_t* System::fetch_page(Cpu& cpu, uint64_t va) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arch/arm64/cpu.h"
+#include "arch/arm64/system/code_versions.h"
 #include "arch/arm64/system/mmu.h"
 #include "arch/arm64/system/state.h"
 
@@ -37,7 +38,9 @@ class SysRegHooks {
 class System {
  public:
   // `mpidr_aff`: this vCPU's affinity fields as MPIDR_EL1 reports them (Aff0..Aff2).
-  System(PhysBus& bus, uint64_t mpidr_aff) : bus_(bus), mpidr_aff_(mpidr_aff) {}
+  System(PhysBus& bus, uint64_t mpidr_aff) : bus_(bus), mpidr_aff_(mpidr_aff) {
+    flush_fast_tlb();
+  }
   System(const System&) = delete;
   System& operator=(const System&) = delete;
 
@@ -55,6 +58,17 @@ class System {
   // Any length, any alignment, page by page; a store checks every page before writing.
   void read_bytes(Cpu& cpu, uint64_t va, void* dst, uint64_t n);
   void write_bytes(Cpu& cpu, uint64_t va, const void* src, uint64_t n);
+  // For translated code's slow path: the host address of an n-byte access at va that lies in
+  // one RAM page (the fast TLB filled), or null for device memory and page-crossing accesses
+  // (then load/store/read_bytes/write_bytes); a fault raises the data abort.
+  uint8_t* ram_ptr(Cpu& cpu, uint64_t va, unsigned n, bool write) {
+    if ((va & 0xfff) + n > 0x1000) return nullptr;
+    uint64_t pa;
+    return translate(cpu, va, write ? Access::Write : Access::Read, &pa);
+  }
+  // Raises the fault, if any, of an n-byte access at va that crosses into the next page,
+  // checking the pages in the order read_bytes (a read) and write_bytes (a write) access them.
+  void probe(Cpu& cpu, uint64_t va, uint64_t n, bool write);
   // The host address of the executable RAM page holding va, for the engine to fetch from
   // while translation_generation() and the EL stay the same; null with cpu.stop filled.
   const uint8_t* fetch_page(Cpu& cpu, uint64_t va);
@@ -83,6 +97,13 @@ class System {
   bool write_sysreg(Cpu& cpu, uint32_t enc, uint64_t value);
   // SYS (op0 = 1): TLBI, AT, DC, IC; false = UNDEFINED.
   bool sys_op(Cpu& cpu, uint32_t enc, uint64_t xt);
+  // IC IVAU of va (at EL1, or at EL0 under SCTLR_EL1.UCI): the RAM page it maps to gets a new
+  // code version. Does nothing when va does not translate (the architecture lets an IC
+  // IVAU of an unmapped address fault or not; Linux never issues one).
+  void invalidate_code(uint64_t va);
+  // The machine's code versions (shared by its vCPUs), or null (unit tests, no JIT).
+  void set_code_versions(CodeVersions* v) { code_versions_ = v; }
+  CodeVersions* code_versions() const { return code_versions_; }
 
   // TLB maintenance.
   void flush_tlb();
@@ -91,7 +112,23 @@ class System {
   void translation_changed() {
     asid_ = compute_asid();
     ++generation_;
+    flush_fast_tlb();
   }
+
+  // The fast TLB: per EL, a direct-mapped cache of RAM pages this vCPU may read or write at
+  // that EL under the current ASID, in the form translated code probes inline (jit/x64:
+  // r12 = fast_tlb(el)). An access of n bytes at va hits when ((va + n - 1) & ~0xfff) equals
+  // the tag for its kind at index (va >> 12) & (kFastTlbEntries - 1); its host address is then
+  // va + addend. (A page-crossing access compares the second page's number with the first
+  // page's slot, which never holds it: a miss.) Tags of empty entries never match.
+  struct FastTlbEntry {
+    uint64_t read_tag, write_tag;
+    uint64_t addend;  // host page - guest virtual page, modulo 2^64
+    uint64_t unused;
+  };
+  static constexpr unsigned kFastTlbBits = 9;
+  static constexpr unsigned kFastTlbEntries = 1u << kFastTlbBits;
+  FastTlbEntry* fast_tlb(unsigned el) { return fast_tlb_[el & 1]; }
 
   uint64_t tlb_misses() const { return tlb_misses_; }
 
@@ -106,6 +143,15 @@ class System {
     uint8_t level = 0;  // of the final descriptor, for permission faults
   };
   static constexpr unsigned kTlbBits = 8;
+  void flush_fast_tlb();
+  void fill_fast_tlb(uint64_t va, const TlbEntry& e);
+  // The host address of an n-byte access at va when the fast TLB has it, else null.
+  uint8_t* fast_lookup(uint64_t va, unsigned n, bool write) {
+    const FastTlbEntry& f = fast_tlb_[state.el & 1][(va >> 12) & (kFastTlbEntries - 1)];
+    const uint64_t tag = (va + n - 1) & ~uint64_t{0xfff};
+    if ((write ? f.write_tag : f.read_tag) != tag) return nullptr;
+    return reinterpret_cast<uint8_t*>(va + f.addend);
+  }
 
   // The TLB entry for va's page, walking the tables on a miss; null with `*fault` set (and
   // nothing cached) when the walk fails.
@@ -120,8 +166,10 @@ class System {
 
   PhysBus& bus_;
   SysRegHooks* hooks_ = nullptr;
+  CodeVersions* code_versions_ = nullptr;
   uint64_t mpidr_aff_;
   TlbEntry tlb_[1u << kTlbBits];
+  alignas(64) FastTlbEntry fast_tlb_[2][kFastTlbEntries];
   uint64_t tlb_misses_ = 0;
   uint64_t generation_ = 0;
   uint16_t asid_ = 0;

@@ -276,7 +276,16 @@ bool System::sys_op(Cpu& cpu, uint32_t enc, uint64_t xt) {
     }
     return true;
   }
-  if (crn == 7) return true;  // DC/IC by set/way or VA, IC IALLU(IS): nothing cached here
+  if (crn == 7) {
+    // IC IALLUIS (0, 7, 1, 0), IC IALLU (0, 7, 5, 0), IC IVAU (3, 7, 5, 1); DC by set/way or
+    // VA: nothing is cached (the host keeps data coherent).
+    if (op1 == 0 && (crm == 1 || crm == 5) && op2 == 0) {
+      if (code_versions_) code_versions_->bump_all();
+    } else if (op1 == 3 && crm == 5 && op2 == 1) {
+      invalidate_code(xt);
+    }
+    return true;
+  }
   (void)cpu;
   return false;
 }
