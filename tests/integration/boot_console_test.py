@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from guest_image import kernel_and_initrd  # noqa: E402
+from guest_image import engine_args, kernel_and_initrd  # noqa: E402
 
 
 
@@ -24,7 +24,7 @@ def main():
 
     master, slave = pty.openpty()
     start = time.monotonic()
-    p = subprocess.Popen([xvm, "boot", "--kernel", kernel, "--initrd", initrd,
+    p = subprocess.Popen([xvm, "boot", *engine_args(), "--kernel", kernel, "--initrd", initrd,
                           "--append", "console=ttyAMA0 nokaslr panic=-1 xvm.shell=1",
                           "--timeout", "120"],
                          stdin=slave, stdout=slave, stderr=slave, close_fds=True)

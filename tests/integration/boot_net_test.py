@@ -17,7 +17,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from guest_image import kernel_and_initrd  # noqa: E402
+from guest_image import engine_args, kernel_and_initrd  # noqa: E402
 
 
 def free_port():
@@ -55,7 +55,7 @@ def main():
            f"wget -q -O - http://10.0.2.2:{http_port}/; echo; echo listening; "
            f"echo {reply} | nc -l -p 7000")
     start = time.monotonic()
-    p = subprocess.Popen([xvm, "boot", "--kernel", kernel, "--initrd", initrd,
+    p = subprocess.Popen([xvm, "boot", *engine_args(), "--kernel", kernel, "--initrd", initrd,
                           "--net", f"user,hostfwd=tcp:127.0.0.1:{fwd_port}-:7000",
                           "--append", f'console=ttyAMA0 nokaslr panic=-1 xvm.cmd="{cmd}"',
                           "--timeout", "120"],

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from guest_image import kernel_and_initrd  # noqa: E402
+from guest_image import engine_args, kernel_and_initrd  # noqa: E402
 
 
 def main():
@@ -23,7 +23,7 @@ def main():
     cmd = ("for i in 1 2 3 4; do (dd if=/dev/zero bs=64k count=128 2>/dev/null | md5sum | "
            "sed s/^/sum$i=/) & done; wait")
     start = time.monotonic()
-    p = subprocess.run([xvm, "boot", "--cpus", "2", "--kernel", kernel, "--initrd", initrd,
+    p = subprocess.run([xvm, "boot", *engine_args(), "--cpus", "2", "--kernel", kernel, "--initrd", initrd,
                         "--append", f'console=ttyAMA0 nokaslr panic=-1 xvm.cmd="{cmd}"',
                         "--timeout", "180"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     lines = p.stdout.splitlines()

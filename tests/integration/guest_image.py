@@ -19,3 +19,8 @@ def kernel_and_initrd():
         sys.exit("FAIL: scripts/guest-image.sh failed:\n" + r.stderr)
     kernel, initrd = r.stdout.split()[:2]
     return kernel, initrd
+
+
+def engine_args():
+    """`--engine E` when the test was given an engine after the xvm binary (TEST XVM [E])."""
+    return ["--engine", sys.argv[2]] if len(sys.argv) > 2 else []
