@@ -220,11 +220,41 @@ struct Tiered::Impl {
   jit::x64::Stubs stubs;
   // The indirect-branch table (user mode; system mode at EL1) and system mode's EL0 one;
   // cur_table is the one translated code runs with now.
-  std::vector<jit::x64::IndirectEntry> table, table_el0;
-  std::vector<jit::x64::IndirectEntry>* cur_table = &table;
+  using Table = std::vector<jit::x64::IndirectEntry>;
+  Table table, table_el0;
+  Table* cur_table = &table;
+  bool cur_global = true;  // system mode: the page being translated is global (not per ASID)
+  // System mode: per table, which pages (by number mod the table size) may have entries, and
+  // whether any entry is for a non-global page; what clear_page and ASID changes look at.
+  struct TableState {
+    std::vector<uint8_t> present = std::vector<uint8_t>(jit::x64::kIndirectMask + 1);
+    bool nonglobal = false;
+  };
+  TableState state, state_el0;
+  TableState& state_of(const Table& t) { return &t == &table_el0 ? state_el0 : state; }
+  void put(Table& t, uint64_t pc, const void* code, bool global) {
+    t[(pc >> 2) & jit::x64::kIndirectMask] = {pc, code};
+    TableState& st = state_of(t);
+    st.present[(pc >> 12) & jit::x64::kIndirectMask] = 1;
+    if (!global) st.nonglobal = true;
+  }
+  void clear_table(Table& t, const void* exit) {
+    std::fill(t.begin(), t.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+    TableState& st = state_of(t);
+    std::fill(st.present.begin(), st.present.end(), 0);
+    st.nonglobal = false;
+  }
   void clear_tables(const void* exit) {
-    std::fill(table.begin(), table.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
-    std::fill(table_el0.begin(), table_el0.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+    clear_table(table, exit);
+    clear_table(table_el0, exit);
+  }
+  // Drops the entries for guest page `page` (either form of a tagged address): the page's
+  // 1024 consecutive slots.
+  void clear_page(Table& t, uint64_t page, const void* exit) {
+    if (!state_of(t).present[(page >> 12) & jit::x64::kIndirectMask]) return;
+    const size_t first = (page >> 2) & jit::x64::kIndirectMask;
+    for (size_t k = first; k < first + 1024; ++k)
+      if (((t[k].pc ^ page) & 0x00ff'ffff'ffff'f000) == 0) t[k] = {~uint64_t{0}, exit};
   }
   // Direct exits by target pc, as lists threaded through one pool: those waiting for the
   // target's translation, and those patched to jump to it (undone by invalidate).
@@ -480,8 +510,7 @@ bool Tiered::translate(Block* b, bool* flushed) {
   // Block linking (not in --check mode, where every block must come back to be compared).
   static const bool nolink = getenv("XVM_JIT_NOLINK") != nullptr;
   if (!opts_.check && !nolink) {
-    auto& table = *impl_->cur_table;
-    table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
+    impl_->put(*impl_->cur_table, b->pc, b->code, impl_->cur_global);
     {
       Impl::Links& self = impl_->links[b->pc];
       self.code = b->code;
@@ -650,7 +679,7 @@ Stop Tiered::run_system(Cpu& cpu) {
     return cpu.stop;
   }
   arm64::sys::System& sys = *cpu.sys;
-  const arm64::sys::CodeVersions* versions = sys.code_versions();
+  arm64::sys::CodeVersions* versions = sys.code_versions();
   sys.apply_remote_flushes();  // other vCPUs' TLBI …IS since the last slice
   for (;;) {
     if (cpu.pending & arm64::kPendingInterrupt) [[unlikely]] {
@@ -660,15 +689,33 @@ Stop Tiered::run_system(Cpu& cpu) {
     // Cross-page exits and indirect branches found through the tables assume the mappings
     // and the code they were entered with.
     const uint64_t epoch = versions ? versions->epoch() : 0;
-    if (sys.translation_generation() != seen_generation_ || epoch != seen_epoch_) [[unlikely]] {
+    if (sys.full_flushes() != seen_full_ || epoch != seen_epoch_) [[unlikely]] {
       if (versions && versions->all_generation() != seen_all_) {
         seen_all_ = versions->all_generation();
         flush();
         ++jit_.code_flushes;
       }
       impl_->clear_tables(impl_->stubs.exit);
-      seen_generation_ = sys.translation_generation();
+      seen_full_ = sys.full_flushes();
       seen_epoch_ = epoch;
+      seen_asid_ = sys.asid_changes();
+      seen_pages_ = sys.page_flushes();
+    }
+    if (sys.asid_changes() != seen_asid_) [[unlikely]] {
+      // Entries for global pages (the kernel's) stay valid across address spaces.
+      impl_->clear_table(impl_->table_el0, impl_->stubs.exit);
+      if (impl_->state.nonglobal) impl_->clear_table(impl_->table, impl_->stubs.exit);
+      seen_asid_ = sys.asid_changes();
+    }
+    if (const uint64_t n = sys.page_flushes(); n != seen_pages_) [[unlikely]] {
+      if (n - seen_pages_ > arm64::sys::System::kFlushedPagesKept) {
+        impl_->clear_tables(impl_->stubs.exit);
+      } else {
+        for (uint64_t k = seen_pages_ + 1; k <= n; ++k)
+          for (auto* t : {&impl_->table, &impl_->table_el0})
+            impl_->clear_page(*t, sys.flushed_page(k), impl_->stubs.exit);
+      }
+      seen_pages_ = n;
     }
     const uint64_t pc = cpu.pc;
     if (pc & 3) [[unlikely]] {
@@ -677,7 +724,7 @@ Stop Tiered::run_system(Cpu& cpu) {
     }
     const uint8_t* page = sys.fetch_page(cpu, pc);
     if (!page) break;  // cpu.stop: the instruction abort
-    const uint32_t version = versions ? versions->version(page) : 0;
+    uint32_t version = versions ? versions->version(page) : 0;
     Block* b = nullptr;
     if (Block*& slot = fast_[(pc >> 2) & ((1u << kFastBits) - 1)]; slot && slot->pc == pc) {
       b = slot;
@@ -691,6 +738,10 @@ Stop Tiered::run_system(Cpu& cpu) {
       b = nullptr;
     }
     if (!b) {
+      if (versions) {  // (the version read after the note: an IC IVAU in between is seen)
+        versions->note_decoded(page);
+        version = versions->version(page);
+      }
       const uint64_t vpage = pc >> 12;
       if (const auto it = page_source_.find(vpage);
           it != page_source_.end() &&
@@ -699,15 +750,16 @@ Stop Tiered::run_system(Cpu& cpu) {
       page_source_[vpage] = decoding_ = {page, version};
       b = lookup(pc);
     }
+    impl_->cur_table = sys.state.el == 0 ? &impl_->table_el0 : &impl_->table;
+    impl_->cur_global = sys.fetched_global();
     if (!b->code && !b->no_translate && ++b->hits > opts_.threshold) {
       bool flushed;
-      impl_->cur_table = sys.state.el == 0 ? &impl_->table_el0 : &impl_->table;
       translate(b, &flushed);
       if (flushed) continue;
     }
     if (b->code) {
-      auto& table = sys.state.el == 0 ? impl_->table_el0 : impl_->table;
-      table[(pc >> 2) & jit::x64::kIndirectMask] = {pc, b->code};
+      Impl::Table& table = *impl_->cur_table;
+      impl_->put(table, pc, b->code, impl_->cur_global);
       cpu.jit_tlb = sys.fast_tlb(sys.state.el);
       ++jit_.jit_entries;
       impl_->stubs.enter_system(&cpu, b->code, table.data());

@@ -11,8 +11,8 @@
 // MMU, blocks are keyed by virtual pc and remember the RAM page (and its code version,
 // arm64::sys::CodeVersions) they were decoded from, which every entry from the dispatcher
 // checks; translated code reaches guest memory through the fast TLB, links directly only
-// within a page and reaches other pages through one indirect table per EL, emptied whenever
-// the translation regime or guest code changes.
+// within a page and reaches other pages through one indirect table per EL, whose entries go
+// when the TLB maintenance, ASID change or code change that may affect them happens.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -135,7 +135,8 @@ class Tiered {
   };
   std::unordered_map<uint64_t, PageSource> page_source_;
   PageSource decoding_{};
-  uint64_t seen_generation_ = ~uint64_t{0}, seen_epoch_ = 0, seen_all_ = 0;
+  uint64_t seen_full_ = ~uint64_t{0}, seen_asid_ = 0, seen_pages_ = 0;
+  uint64_t seen_epoch_ = 0, seen_all_ = 0;
   EngineStats stats_;
   JitStats jit_;
 };

@@ -64,6 +64,7 @@ uint16_t System::compute_asid() const {
 void System::flush_tlb() {
   for (TlbEntry& e : tlb_) e.tag = ~uint64_t{0};
   ++generation_;
+  ++full_flushes_;
   flush_fast_tlb();
 }
 
@@ -96,6 +97,7 @@ void System::flush_tlb_page(uint64_t va) {
     }
   }
   ++generation_;
+  flushed_pages_[page_flushes_++ % kFlushedPagesKept] = va & ~(kPage - 1);
 }
 
 WalkResult System::walk_va(uint64_t va) {
@@ -297,6 +299,7 @@ const uint8_t* System::fetch_page(Cpu& cpu, uint64_t va) {
     cpu.stop.fault_status = uint8_t(f.status());
     return nullptr;
   }
+  fetched_global_ = e->global;
   return e->host;
 }
 

@@ -76,6 +76,16 @@ class System {
   // SCTLR/TCR/TTBRx). Another vCPU's broadcast maintenance (request_flush) does not change it
   // directly: it raises the Cpu's pending-interrupt request, which ends the engine's slice.
   uint64_t translation_generation() const { return generation_; }
+  // The same changes by kind, for engines that can keep what a change does not touch: whole
+  // TLB flushes, ASID/TTBR changes, and single pages (the last kFlushedPagesKept of them are
+  // kept: flushed_page(n) for n in (page_flushes() - kFlushedPagesKept, page_flushes()]).
+  static constexpr unsigned kFlushedPagesKept = 16;
+  uint64_t full_flushes() const { return full_flushes_; }
+  uint64_t asid_changes() const { return asid_changes_; }
+  uint64_t page_flushes() const { return page_flushes_; }
+  uint64_t flushed_page(uint64_t n) const { return flushed_pages_[(n - 1) % kFlushedPagesKept]; }
+  // Whether the last fetch_page's page is global (not tied to the current ASID).
+  bool fetched_global() const { return fetched_global_; }
   // The vCPUs of the machine (this one included) that inner-shareable TLB maintenance
   // (TLBI …IS) reaches, and this vCPU's Cpu; set before the vCPUs start.
   void set_peers(const std::vector<System*>* peers, Cpu* cpu) {
@@ -112,6 +122,7 @@ class System {
   void translation_changed() {
     asid_ = compute_asid();
     ++generation_;
+    ++asid_changes_;
     flush_fast_tlb();
   }
 
@@ -172,6 +183,9 @@ class System {
   alignas(64) FastTlbEntry fast_tlb_[2][kFastTlbEntries];
   uint64_t tlb_misses_ = 0;
   uint64_t generation_ = 0;
+  uint64_t full_flushes_ = 0, asid_changes_ = 0, page_flushes_ = 0;
+  uint64_t flushed_pages_[kFlushedPagesKept] = {};
+  bool fetched_global_ = false;
   uint16_t asid_ = 0;
   const std::vector<System*>* peers_ = nullptr;
   Cpu* cpu_ = nullptr;
