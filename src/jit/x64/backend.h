@@ -65,7 +65,7 @@ struct Stubs {
 };
 
 // The fast TLB translated code probes in system mode (arm64::sys::System::FastTlbEntry):
-// 2^kSysTlbBits entries of 32 bytes {read tag, write tag, addend, unused}.
+// 2^kSysTlbBits entries of 32 bytes {read tag, write tag, addend, (not read here)}.
 constexpr unsigned kSysTlbBits = 9;
 constexpr int32_t kSysTlbEntryBytes = 32;
 bool emit_stubs(CodeCache& cache, Stubs* out);

@@ -71,6 +71,16 @@ void System::flush_tlb() {
 void System::flush_fast_tlb() {
   for (auto& table : fast_tlb_)
     for (FastTlbEntry& f : table) f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
+  fast_nonglobal_[0] = fast_nonglobal_[1] = false;
+}
+
+void System::flush_fast_tlb_nonglobal() {
+  for (unsigned el = 0; el < 2; ++el) {
+    if (!fast_nonglobal_[el]) continue;
+    for (FastTlbEntry& f : fast_tlb_[el])
+      if (!f.global) f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
+    fast_nonglobal_[el] = false;
+  }
 }
 
 void System::fill_fast_tlb(uint64_t va, const TlbEntry& e) {
@@ -80,6 +90,8 @@ void System::fill_fast_tlb(uint64_t va, const TlbEntry& e) {
   f.read_tag = (e.perms & required_perm(Access::Read, state.el)) ? page : ~uint64_t{0};
   f.write_tag = (e.perms & required_perm(Access::Write, state.el)) ? page : ~uint64_t{0};
   f.addend = reinterpret_cast<uint64_t>(e.host) - page;
+  f.global = e.global;
+  if (!e.global) fast_nonglobal_[state.el & 1] = true;
 }
 
 void System::flush_tlb_page(uint64_t va) {

@@ -123,7 +123,7 @@ class System {
     asid_ = compute_asid();
     ++generation_;
     ++asid_changes_;
-    flush_fast_tlb();
+    flush_fast_tlb_nonglobal();
   }
 
   // The fast TLB: per EL, a direct-mapped cache of RAM pages this vCPU may read or write at
@@ -135,7 +135,7 @@ class System {
   struct FastTlbEntry {
     uint64_t read_tag, write_tag;
     uint64_t addend;  // host page - guest virtual page, modulo 2^64
-    uint64_t unused;
+    uint64_t global;  // 1: a global page (survives ASID changes)
   };
   static constexpr unsigned kFastTlbBits = 9;
   static constexpr unsigned kFastTlbEntries = 1u << kFastTlbBits;
@@ -153,8 +153,10 @@ class System {
     uint8_t perms = 0;
     uint8_t level = 0;  // of the final descriptor, for permission faults
   };
-  static constexpr unsigned kTlbBits = 8;
+  static constexpr unsigned kTlbBits = 11;
   void flush_fast_tlb();
+  void flush_fast_tlb_nonglobal();  // an ASID change: entries of global pages stay
+  bool fast_nonglobal_[2] = {};     // a table may hold entries of non-global pages
   void fill_fast_tlb(uint64_t va, const TlbEntry& e);
   // The host address of an n-byte access at va when the fast TLB has it, else null.
   uint8_t* fast_lookup(uint64_t va, unsigned n, bool write) {
