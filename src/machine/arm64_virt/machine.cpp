@@ -122,6 +122,8 @@ struct Vcpu {
   std::unique_ptr<VcpuSysRegs> sysregs;
   engine::SystemInterpreter interp;
   std::unique_ptr<engine::Tiered> jit;  // --engine jit|tiered
+  // Under the JIT: this vCPU's next timer deadline (clock ns), for the ticker to kick it then.
+  std::atomic<uint64_t> deadline{UINT64_MAX};
   std::thread thread;
   // PSCI state: off until CPU_ON (CPU 0 starts on).
   bool on = false;
@@ -168,6 +170,12 @@ struct Machine::Impl {
   // Shutdown and vCPU wake-ups.
   std::mutex mu;
   std::condition_variable cv;
+  // The JIT's ticker (run()): sleeps until the earliest vCPU deadline (tick_at), woken early
+  // when a vCPU sets an earlier one.
+  std::mutex tick_mu;
+  std::condition_variable tick_cv;
+  std::atomic<uint64_t> tick_at{0};
+  void ticker_loop();
   std::atomic<bool> stopping{false};
   MachineExit exit;
 
@@ -472,18 +480,8 @@ MachineExit Machine::run() {
     Vcpu* vp = v.get();
     v->thread = std::thread([&m, vp] { m.vcpu_loop(*vp); });
   }
-  // Translated code runs on until a request is pending: every 200 µs each vCPU is asked to
-  // come back to its loop, which looks at its timer (as the interpreter's slices do).
   std::thread ticker;
-  if (m.config.engine != "interp")
-    ticker = std::thread([&m] {
-      const timespec tick{0, 200'000};
-      while (!m.stopping) {
-        nanosleep(&tick, nullptr);
-        for (auto& v : m.vcpus)
-          __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
-      }
-    });
+  if (m.config.engine != "interp") ticker = std::thread([&m] { m.ticker_loop(); });
   {
     std::unique_lock lock(m.mu);
     const auto done = [&] { return m.stopping.load(); };
@@ -510,7 +508,13 @@ MachineExit Machine::run() {
   }
   for (auto& v : m.vcpus)
     if (v->thread.joinable()) v->thread.join();
-  if (ticker.joinable()) ticker.join();
+  if (ticker.joinable()) {
+    {
+      std::lock_guard lock(m.tick_mu);
+      m.tick_cv.notify_one();
+    }
+    ticker.join();
+  }
   m.stop_input();
   signals.join();
   m.restore_signals();
@@ -533,6 +537,33 @@ MachineExit Machine::run() {
     }
   }
   return m.exit;
+}
+
+// Translated code runs on until a request is pending, so under the JIT this thread asks each
+// vCPU to come back to its loop (which updates its timer) when its timer deadline passes, and
+// every vCPU every 4 ms regardless (console output is flushed there).
+void Machine::Impl::ticker_loop() {
+  constexpr uint64_t kPeriod = 4'000'000;
+  uint64_t next_all = clock() + kPeriod;
+  std::unique_lock lock(tick_mu);
+  while (!stopping) {
+    uint64_t at = next_all;
+    for (const auto& v : vcpus) at = std::min(at, v->deadline.load(std::memory_order_relaxed));
+    tick_at.store(at);
+    const uint64_t now = clock();
+    if (at > now) {
+      tick_cv.wait_for(lock, std::chrono::nanoseconds(at - now));
+      if (stopping) break;
+    }
+    const uint64_t t = clock();
+    const bool all = t >= next_all;
+    if (all) next_all = t + kPeriod;
+    for (auto& v : vcpus)
+      if (all || v->deadline.load(std::memory_order_relaxed) <= t) {
+        v->deadline.store(UINT64_MAX, std::memory_order_relaxed);  // until the vCPU sets it
+        __atomic_fetch_or(&v->cpu.pending, arm64::kPendingInterrupt, __ATOMIC_SEQ_CST);
+      }
+  }
 }
 
 // A vCPU that is off waits for PSCI CPU_ON; true once it should run.
@@ -559,12 +590,24 @@ void Machine::Impl::vcpu_loop(Vcpu& v) {
   while (!stopping) {
     __atomic_fetch_and(&cpu.pending, ~uint32_t{arm64::kPendingInterrupt}, __ATOMIC_SEQ_CST);
     if (timer.counter() >= timer.next_deadline_ns()) timer.update();
+    if (v.jit) {
+      // Translated code runs until something is pending: the ticker kicks this vCPU when its
+      // timer is due.
+      // (A deadline already passed has raised its interrupt: nothing more to wake for until
+      // the guest writes the timer, which brings it back here.)
+      uint64_t d = timer.next_deadline_ns();
+      if (d <= timer.counter()) d = UINT64_MAX;
+      if (v.deadline.exchange(d, std::memory_order_relaxed) != d && d < tick_at.load()) {
+        std::lock_guard lock(tick_mu);
+        tick_cv.notify_one();
+      }
+    }
     // An IRQ the GIC signals and PSTATE.I does not mask is taken before the next instruction
     // (Arm ARM "Asynchronous exception masking"); its return address is that instruction.
     if (gic->irq_pending(v.index) && !(sys.state.daif & arm64::sys::spsr::kI))
       arm64::sys::take_exception(cpu, sys.state, arm64::sys::Vector::Irq, 0, cpu.pc);
     // Short slices, so that timer deadlines are noticed within about 100 µs of guest time
-    // (the JIT runs until the ticker in run() raises a request).
+    // (the JIT runs until the ticker raises a request).
     const Stop s = v.jit ? v.jit->run(cpu) : v.interp.run(cpu, 1u << 14);
     flush_console();
     if (stopping) break;

@@ -197,6 +197,17 @@ bool LDURSH(Lifter& L, uint32_t i) { return unscaled<pat::LDURSH>(L, i, Fields<p
 bool STUR(Lifter& L, uint32_t i) { return unscaled<pat::STUR>(L, i, Fields<pat::STUR>{i}.u<'s'>() ? StX : StW); }
 bool LDUR(Lifter& L, uint32_t i) { return unscaled<pat::LDUR>(L, i, Fields<pat::LDUR>{i}.u<'s'>() ? LdX : LdW); }
 bool LDURSW(Lifter& L, uint32_t i) { return unscaled<pat::LDURSW>(L, i, LdSW); }
+// LDTR/STTR: as the interpreter runs them (ldst_common.h Unscaled), ordinary accesses at the
+// current EL -- exact at EL0; at EL1 the EL0 permission check is not modelled (docs/status.md).
+bool STTRB(Lifter& L, uint32_t i) { return unscaled<pat::STTRB>(L, i, StB); }
+bool LDTRB(Lifter& L, uint32_t i) { return unscaled<pat::LDTRB>(L, i, LdB); }
+bool LDTRSB(Lifter& L, uint32_t i) { return unscaled<pat::LDTRSB>(L, i, Fields<pat::LDTRSB>{i}.u<'c'>() ? LdSBW : LdSBX); }
+bool STTRH(Lifter& L, uint32_t i) { return unscaled<pat::STTRH>(L, i, StH); }
+bool LDTRH(Lifter& L, uint32_t i) { return unscaled<pat::LDTRH>(L, i, LdH); }
+bool LDTRSH(Lifter& L, uint32_t i) { return unscaled<pat::LDTRSH>(L, i, Fields<pat::LDTRSH>{i}.u<'c'>() ? LdSHW : LdSHX); }
+bool STTR(Lifter& L, uint32_t i) { return unscaled<pat::STTR>(L, i, Fields<pat::STTR>{i}.u<'s'>() ? StX : StW); }
+bool LDTR(Lifter& L, uint32_t i) { return unscaled<pat::LDTR>(L, i, Fields<pat::LDTR>{i}.u<'s'>() ? LdX : LdW); }
+bool LDTRSW(Lifter& L, uint32_t i) { return unscaled<pat::LDTRSW>(L, i, LdSW); }
 
 bool STRB_reg(Lifter& L, uint32_t i) { return reg_off<pat::STRB_reg>(L, i, StB); }
 bool LDRB_reg(Lifter& L, uint32_t i) { return reg_off<pat::LDRB_reg>(L, i, LdB); }
