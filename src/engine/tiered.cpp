@@ -224,29 +224,40 @@ struct Tiered::Impl {
   Table table, table_el0;
   Table* cur_table = &table;
   bool cur_global = true;  // system mode: the page being translated is global (not per ASID)
-  // System mode: per table, which pages (by number mod the table size) may have entries, and
-  // whether any entry is for a non-global page; what clear_page and ASID changes look at.
+  // System mode: per table, which pages (by number mod the table size) may have entries,
+  // whether any entry is for a non-global page, and the slots filled since the last clear
+  // (so that clearing the EL0 table at each context switch costs what was used).
   struct TableState {
     std::vector<uint8_t> present = std::vector<uint8_t>(jit::x64::kIndirectMask + 1);
+    std::vector<uint32_t> used;
     bool nonglobal = false;
   };
   TableState state, state_el0;
   TableState& state_of(const Table& t) { return &t == &table_el0 ? state_el0 : state; }
   void put(Table& t, uint64_t pc, const void* code, bool global) {
-    t[(pc >> 2) & jit::x64::kIndirectMask] = {pc, code};
+    const uint32_t slot = uint32_t(pc >> 2) & jit::x64::kIndirectMask;
     TableState& st = state_of(t);
+    // (Past t.size() / 16 slots a clear fills the whole table: the list stops growing.)
+    if (t[slot].pc == ~uint64_t{0} && st.used.size() <= t.size() / 16) st.used.push_back(slot);
+    t[slot] = {pc, code};
     st.present[(pc >> 12) & jit::x64::kIndirectMask] = 1;
     if (!global) st.nonglobal = true;
   }
-  void clear_table(Table& t, const void* exit) {
-    std::fill(t.begin(), t.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+  // Empties table t (with `all`, every slot, not only those put() filled since the last time).
+  void clear_table(Table& t, const void* exit, bool all = false) {
     TableState& st = state_of(t);
+    if (!all && st.used.size() < t.size() / 16) {
+      for (const uint32_t slot : st.used) t[slot] = {~uint64_t{0}, exit};
+    } else {
+      std::fill(t.begin(), t.end(), jit::x64::IndirectEntry{~uint64_t{0}, exit});
+    }
+    st.used.clear();
     std::fill(st.present.begin(), st.present.end(), 0);
     st.nonglobal = false;
   }
-  void clear_tables(const void* exit) {
-    clear_table(table, exit);
-    clear_table(table_el0, exit);
+  void clear_tables(const void* exit, bool all = false) {
+    clear_table(table, exit, all);
+    clear_table(table_el0, exit, all);
   }
   // Drops the entries for guest page `page` (either form of a tagged address): the page's
   // 1024 consecutive slots.
@@ -330,7 +341,7 @@ void Tiered::init() {
     std::fprintf(stderr, "xvm: cannot set up the JIT code cache; interpreting only\n");
     impl_->stubs.enter = nullptr;
   }
-  impl_->clear_tables(impl_->stubs.exit);
+  impl_->clear_tables(impl_->stubs.exit, true);
 }
 
 
@@ -340,7 +351,7 @@ void Tiered::flush() {
   blocks_.clear();
   std::fill(fast_.begin(), fast_.end(), nullptr);
   // An empty entry leads to the exit stub: a guest branch to its pc (~0) must not jump to 0.
-  impl_->clear_tables(impl_->stubs.exit);
+  impl_->clear_tables(impl_->stubs.exit, true);
   impl_->links.clear();
   impl_->link_nodes.clear();
   impl_->pc_host.clear();
@@ -650,7 +661,7 @@ Stop Tiered::run(Cpu& cpu) {
     }
     if (b->code) {
       static const bool noind = getenv("XVM_JIT_NOIND") != nullptr;
-      if (!opts_.check && !noind) impl_->table[(b->pc >> 2) & jit::x64::kIndirectMask] = {b->pc, b->code};
+      if (!opts_.check && !noind) impl_->put(impl_->table, b->pc, b->code, true);
       run_translated(cpu, b);
     } else {
       interpret(cpu, b);

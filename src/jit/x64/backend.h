@@ -31,7 +31,7 @@ struct IndirectEntry {
   uint64_t pc = ~uint64_t{0};
   const void* code = nullptr;
 };
-constexpr uint32_t kIndirectBits = 12;
+constexpr uint32_t kIndirectBits = 14;
 constexpr uint32_t kIndirectMask = (1u << kIndirectBits) - 1;
 
 // The shared stubs at the start of a code cache.
