@@ -1,5 +1,5 @@
 // `xvm boot`: boot a kernel on an emulated machine (full-system emulation, issue 5). Today
-// the one machine is arm64 "virt" on the system-mode interpreter (machine/arm64_virt/).
+// the one machine is arm64 "virt" (machine/arm64_virt/), on the system-mode JIT or interpreter.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -21,7 +21,8 @@ struct BootOptions {
   std::vector<std::string> nets;
   bool no_rng = false;
   std::string console = "stdio";
-  std::string engine = "interp";
+  std::string engine = "tiered";
+  uint32_t jit_threshold = 50;
   double timeout = 0;
   bool stats = false;
 };
@@ -59,6 +60,7 @@ void boot(const BootOptions& o) {
   c.console = o.console;
   c.timeout_s = o.timeout;
   c.engine = o.engine;
+  c.jit_threshold = o.jit_threshold;
   c.count_insns = o.stats;
   c.nets = o.nets;
   c.rng = !o.no_rng;
@@ -121,6 +123,9 @@ void add_boot_command(CLI::App& app) {
   cmd->add_option("--engine", o->engine,
                   "execution engine: interp (system interpreter), jit (translate every block "
                   "to x86-64 on first run) or tiered (translate blocks once hot)")
+      ->capture_default_str();
+  cmd->add_option("--jit-threshold", o->jit_threshold,
+                  "tiered engine: runs of a block before it is translated")
       ->capture_default_str();
   cmd->add_option("--timeout", o->timeout,
                   "stop the guest after this many seconds, exit status 124 (0 = never)");

@@ -155,8 +155,8 @@ void SYS(Cpu& cpu, uint32_t insn) {
   const Fields<pat::SYS> f{insn};
   const uint64_t addr = cpu.xr(f.u<'t'>());
   const uint32_t enc = sysreg(1, f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
-  // System mode at EL1: TLBI, AT and every DC/IC form (sys::System::sys_op; the system
-  // interpreter keeps no decoded code, so IC IVAU has nothing to drop); DC ZVA as below.
+  // System mode at EL1: TLBI, AT and every DC/IC form (sys::System::sys_op; IC IVAU and IC
+  // IALLU reach the JIT through sys::CodeVersions); DC ZVA as below.
   if (cpu.sys && cpu.sys->state.el == 1 && enc != sysreg(1, 3, 7, 4, 1)) {
     if (!cpu.sys->sys_op(cpu, enc, addr)) undefined(cpu, insn);
     return;
