@@ -425,7 +425,7 @@ void Emitter::emit(const Inst& i) {
       if (system_) {
         addr = in(i.a[0], x86::rax);
         const Label miss = tlb_probe(addr, w, false), at = a_.newLabel();
-        sys_slow(miss, at, SysKind::Load, w, addr);
+        sys_slow(miss, at, SysKind::Load, w, addr, i.a[0]);
         a_.bind(at);
       } else {
         mark_access();
@@ -464,7 +464,7 @@ void Emitter::emit(const Inst& i) {
       if (system_) {
         addr = in(i.a[0], x86::rax);
         const Label miss = tlb_probe(addr, w * regs, false), at = a_.newLabel();
-        sys_slow(miss, at, SysKind::Load, w * regs, addr);
+        sys_slow(miss, at, SysKind::Load, w * regs, addr, i.a[0]);
         a_.bind(at);
       } else {
         mark_access();
@@ -514,7 +514,7 @@ void Emitter::emit(const Inst& i) {
         a_.shr(x86::rcx, 12);
         a_.jnz(cross);
         a_.bind(done);
-        sys_slow(cross, done, SysKind::Check, w | (i.aux & 1) << 8, addr);
+        sys_slow(cross, done, SysKind::Check, w | (i.aux & 1) << 8, addr, i.a[0]);
         break;
       }
       mark_access();
@@ -910,7 +910,13 @@ void Emitter::emit_sys_slow(const SysSlow& sl) {
   a_.mov(x86::rax, fn);
   a_.call(x86::rax);
   for (size_t k = std::size(kSaved); k-- > 0;) a_.pop(kSaved[k]);
-  if (sl.kind == SysKind::Load) a_.mov(x86::rdx, x86::rax);
+  if (sl.kind == SysKind::Load) {
+    // The fast path reads at [rdx + address]: rdx = returned pointer - address (the address
+    // back in rax if that is where it was: the call's result replaced it).
+    a_.mov(x86::rdx, x86::rax);
+    if (sl.addr.id() == x86::Gp::kIdAx) load(x86::rax, sl.addr_temp);
+    a_.sub(x86::rdx, sl.addr);
+  }
   a_.jmp(sl.back);
 }
 

@@ -107,6 +107,7 @@ class Emitter {
     SysKind kind;
     uint32_t bytes;   // Check: bytes | write << 8
     x86::Gp addr;     // the guest address (rax or the temp's register) at the jump
+    Temp addr_temp;   // ... and its temp (a Load reloads rax from it)
     Temp value;       // Store: the value
     uint32_t vreg;    // VStore: the register
   };
@@ -304,9 +305,9 @@ class Emitter {
       }
   }
   // The host memory operand of a guest access of `size` bytes at `addr` (+ disp): in the
-  // arena, or in system mode at the host address tlb_probe left in rdx.
+  // arena, or in system mode relative to what tlb_probe left in rdx.
   x86::Mem guest_mem(const x86::Gp& addr, unsigned size, int32_t disp = 0) const {
-    x86::Mem m = system_ ? x86::ptr(x86::rdx, disp) : x86::ptr(kMem, addr, 0, disp);
+    x86::Mem m = x86::ptr(system_ ? x86::rdx : kMem, addr, 0, disp);
     m.setSize(size);
     return m;
   }
@@ -318,8 +319,8 @@ class Emitter {
       const x86::Gp addr = in(i.a[0], x86::rax);
       const Label miss = tlb_probe(addr, bytes, true);
       *after = a_.newLabel();
-      if (i.op == Opcode::Store) sys_slow(miss, *after, SysKind::Store, bytes, addr, i.a[1]);
-      else sys_slow(miss, *after, SysKind::VStore, bytes, addr, ir::kNoTemp, i.aux);
+      if (i.op == Opcode::Store) sys_slow(miss, *after, SysKind::Store, bytes, addr, i.a[0], i.a[1]);
+      else sys_slow(miss, *after, SysKind::VStore, bytes, addr, i.a[0], ir::kNoTemp, i.aux);
       return addr;
     }
     mark_access();
@@ -336,8 +337,8 @@ class Emitter {
     return addr;
   }
   // System mode: probes the fast TLB for an access of n bytes at guest address `addr` (not
-  // rcx/rdx); on a hit rdx = its host address, else a jump to a SysSlow that the caller
-  // registers with the returned label (sys_slow()).
+  // rcx/rdx); on a hit rdx = its host address - addr (the access is at [rdx + addr]), else a
+  // jump to a SysSlow that the caller registers with the returned label (sys_slow()).
   Label tlb_probe(const x86::Gp& addr, unsigned n, bool write) {
     Label miss = a_.newLabel();
     if (n > 1) a_.lea(x86::rcx, x86::ptr(addr, int32_t(n - 1)));
@@ -349,12 +350,11 @@ class Emitter {
     a_.cmp(x86::rcx, x86::qword_ptr(kMem, x86::rdx, 0, write ? 8 : 0));
     a_.jne(miss);
     a_.mov(x86::rdx, x86::qword_ptr(kMem, x86::rdx, 0, 16));
-    a_.add(x86::rdx, addr);
     return miss;
   }
   void sys_slow(Label miss, Label back, SysKind kind, uint32_t bytes, const x86::Gp& addr,
-                Temp value = ir::kNoTemp, uint32_t vreg = 0) {
-    sys_slow_.push_back({miss, back, pc_, kind, bytes, addr, value, vreg});
+                Temp addr_temp, Temp value = ir::kNoTemp, uint32_t vreg = 0) {
+    sys_slow_.push_back({miss, back, pc_, kind, bytes, addr, addr_temp, value, vreg});
   }
   void emit_sys_slow(const SysSlow& sl);
   void fp_op(const Inst& i);
