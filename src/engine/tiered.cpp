@@ -733,6 +733,18 @@ Stop Tiered::run_system(Cpu& cpu) {
       cpu.stop.kind = StopKind::PcAlignment;
       break;
     }
+    Impl::Table& table = sys.state.el == 0 ? impl_->table_el0 : impl_->table;
+    if (const jit::x64::IndirectEntry& e = table[(pc >> 2) & jit::x64::kIndirectMask];
+        e.pc == pc) {
+      // Checked when it was put there, and still valid (the changes above drop entries): what
+      // translated code would have jumped to.
+      cpu.jit_tlb = sys.fast_tlb(sys.state.el);
+      ++jit_.jit_entries;
+      impl_->stubs.enter_system(&cpu, e.code, table.data());
+      jit::x64::normalize_nzcv(cpu.nzcv);
+      if (cpu.stop.kind != StopKind::None) break;
+      continue;
+    }
     const uint8_t* page = sys.fetch_page(cpu, pc);
     if (!page) break;  // cpu.stop: the instruction abort
     uint32_t version = versions ? versions->version(page) : 0;
@@ -769,7 +781,6 @@ Stop Tiered::run_system(Cpu& cpu) {
       if (flushed) continue;
     }
     if (b->code) {
-      Impl::Table& table = *impl_->cur_table;
       impl_->put(table, pc, b->code, impl_->cur_global);
       cpu.jit_tlb = sys.fast_tlb(sys.state.el);
       ++jit_.jit_entries;
