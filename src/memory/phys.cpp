@@ -35,7 +35,7 @@ std::expected<void, std::string> check_range(const char* what, uint64_t base, ui
 }  // namespace
 
 PhysMemory::~PhysMemory() {
-  for (const Region& r : regions_) munmap(r.map, r.map_size);
+  for (const Region& r : regions_) munmap(r.host - kPageSize, r.size + 2 * kPageSize);
 }
 
 std::expected<void, std::string> PhysMemory::add_ram(GuestPhysAddr base, uint64_t size) {
@@ -47,29 +47,22 @@ std::expected<void, std::string> PhysMemory::add_ram(GuestPhysAddr base, uint64_
     if (intersects(b, size, r.base, r.size))
       return std::unexpected("RAM at " + hex(b) + " overlaps RAM at " + hex(r.base));
   // An inaccessible guard page on each side: a host access that strays past a region (a bug
-  // in a bounds check) faults instead of reaching whatever the host mapped next to it. The
-  // region starts on a 2 MiB boundary and asks for transparent huge pages (as QEMU's guest RAM
-  // does): a guest touching fresh memory then costs one host fault per 2 MiB, not per 4 KiB.
-  constexpr uint64_t kHuge = uint64_t{2} << 20;
-  if (size > UINT64_MAX - 2 * kPageSize - kHuge)
+  // in a bounds check) faults instead of reaching whatever the host mapped next to it.
+  if (size > UINT64_MAX - 2 * kPageSize)
     return std::unexpected("RAM at " + hex(b) + " of size " + hex(size) + " is too large");
-  const uint64_t map_size = size + kHuge + 2 * kPageSize;
-  void* res = mmap(nullptr, map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+  void* res = mmap(nullptr, size + 2 * kPageSize, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (res == MAP_FAILED)
     return std::unexpected("cannot reserve " + hex(size) + " bytes of host memory for RAM: " +
                            std::strerror(errno));
-  auto* map = static_cast<uint8_t*>(res);
-  uint8_t* host = reinterpret_cast<uint8_t*>(
-      (reinterpret_cast<uintptr_t>(map) + kPageSize + kHuge - 1) & ~uintptr_t(kHuge - 1));
+  uint8_t* host = static_cast<uint8_t*>(res) + kPageSize;
   if (mprotect(host, size, PROT_READ | PROT_WRITE) != 0) {
     const int e = errno;
-    munmap(map, map_size);
+    munmap(res, size + 2 * kPageSize);
     return std::unexpected("cannot make " + hex(size) + " bytes of RAM accessible: " +
                            std::strerror(e));
   }
-  madvise(host, size, MADV_HUGEPAGE);  // a hint: without THP, 4 KiB pages as before
-  const Region reg{b, size, host, map, map_size};
+  const Region reg{b, size, host};
   regions_.insert(std::upper_bound(regions_.begin(), regions_.end(), b,
                                    [](uint64_t v, const Region& r) { return v < r.base; }),
                   reg);

@@ -25,8 +25,6 @@ class PhysMemory {
     uint64_t base = 0;
     uint64_t size = 0;
     uint8_t* host = nullptr;
-    uint8_t* map = nullptr;  // the host reservation holding it (guard pages, alignment)
-    uint64_t map_size = 0;
   };
 
   PhysMemory() = default;
