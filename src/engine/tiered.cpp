@@ -734,14 +734,17 @@ Stop Tiered::run_system(Cpu& cpu) {
       break;
     }
     Impl::Table& table = sys.state.el == 0 ? impl_->table_el0 : impl_->table;
+    const auto enter = [&](const void* code) {
+      cpu.jit_tlb = sys.fast_tlb(sys.state.el);
+      ++jit_.jit_entries;
+      impl_->stubs.enter_system(&cpu, code, table.data());
+      jit::x64::normalize_nzcv(cpu.nzcv);
+    };
     if (const jit::x64::IndirectEntry& e = table[(pc >> 2) & jit::x64::kIndirectMask];
         e.pc == pc) {
       // Checked when it was put there, and still valid (the changes above drop entries): what
       // translated code would have jumped to.
-      cpu.jit_tlb = sys.fast_tlb(sys.state.el);
-      ++jit_.jit_entries;
-      impl_->stubs.enter_system(&cpu, e.code, table.data());
-      jit::x64::normalize_nzcv(cpu.nzcv);
+      enter(e.code);
       if (cpu.stop.kind != StopKind::None) break;
       continue;
     }
@@ -782,10 +785,7 @@ Stop Tiered::run_system(Cpu& cpu) {
     }
     if (b->code) {
       impl_->put(table, pc, b->code, impl_->cur_global);
-      cpu.jit_tlb = sys.fast_tlb(sys.state.el);
-      ++jit_.jit_entries;
-      impl_->stubs.enter_system(&cpu, b->code, table.data());
-      jit::x64::normalize_nzcv(cpu.nzcv);
+      enter(b->code);
     } else {
       interpret(cpu, b);
     }

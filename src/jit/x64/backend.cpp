@@ -945,38 +945,26 @@ bool emit_stubs(CodeCache& cache, Stubs* out) {
   CodeHolder code;
   code.init(Environment::host(), reinterpret_cast<uint64_t>(cache.cursor()));
   x86::Assembler a(&code);
-  Label exit = a.newLabel();
-  // enter(rdi = cpu, rsi = code, rdx = table)
-  a.push(x86::rbp);
-  a.push(x86::rbx);
-  a.push(x86::r12);
-  a.push(x86::r13);
-  a.push(x86::r14);
-  a.push(x86::r15);
-  a.sub(x86::rsp, kFrame);
-  a.mov(kCpu, x86::rdi);
-  a.mov(kMem, x86::qword_ptr(kCpu, kMemBase));
-  a.mov(kTable, x86::rdx);
+  Label exit = a.newLabel(), enter_system = a.newLabel();
+  // enter(rdi = cpu, rsi = code, rdx = table) and enter_system (the same, r12 = the fast TLB
+  // instead of the arena base and its bounds).
+  const auto prologue = [&](int32_t r12_from) {
+    for (const auto& r : {x86::rbp, x86::rbx, x86::r12, x86::r13, x86::r14, x86::r15}) a.push(r);
+    a.sub(x86::rsp, kFrame);
+    a.mov(kCpu, x86::rdi);
+    a.mov(kMem, x86::qword_ptr(kCpu, r12_from));
+    a.mov(kTable, x86::rdx);
+  };
+  prologue(kMemBase);
   a.mov(x86::rax, x86::qword_ptr(kCpu, kMemSize));
   for (int k = 0; k < 6; ++k) {
     a.lea(x86::rcx, x86::ptr(x86::rax, -(1 << k)));
     a.mov(x86::qword_ptr(x86::rsp, 8 * k), x86::rcx);
   }
   a.jmp(x86::rsi);
-  // enter_system(rdi = cpu, rsi = code, rdx = table): r12 = the fast TLB.
   a.align(AlignMode::kCode, 16);
-  Label enter_system = a.newLabel();
   a.bind(enter_system);
-  a.push(x86::rbp);
-  a.push(x86::rbx);
-  a.push(x86::r12);
-  a.push(x86::r13);
-  a.push(x86::r14);
-  a.push(x86::r15);
-  a.sub(x86::rsp, kFrame);
-  a.mov(kCpu, x86::rdi);
-  a.mov(kMem, x86::qword_ptr(kCpu, kJitTlb));
-  a.mov(kTable, x86::rdx);
+  prologue(kJitTlb);
   a.jmp(x86::rsi);
   a.align(AlignMode::kCode, 16);
   a.bind(exit);

@@ -11,25 +11,15 @@
 #include "arch/arm64/features.h"
 #include "arch/arm64/system/code_versions.h"
 #include "arch/arm64/system/system.h"
+#include "test_ram.h"
 
 namespace xvm::arm64::sys {
 namespace {
 
 // 1 MiB of RAM at physical 0 (tables at 0x2000..0x4fff, data pages from 0x10000); physical
 // 0x100000 and up is device memory that answers reads with 0x77.
-class Ram final : public PhysBus {
- public:
-  Ram() : mem(1 << 20, 0) {}
-  uint8_t* ram(uint64_t pa, uint64_t len) override {
-    return pa + len <= mem.size() ? mem.data() + pa : nullptr;
-  }
-  bool mmio_read(uint64_t, unsigned, uint64_t* v) override {
-    *v = 0x77;
-    return true;
-  }
-  bool mmio_write(uint64_t, unsigned, uint64_t) override { return true; }
-  void put64(uint64_t pa, uint64_t v) { std::memcpy(mem.data() + pa, &v, 8); }
-  std::vector<uint8_t> mem;
+struct Ram : TestRam {
+  Ram() : TestRam(1 << 20, 0x77) {}
 };
 
 constexpr uint64_t kAf = 1u << 10, kNg = 1u << 11;

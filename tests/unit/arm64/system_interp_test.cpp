@@ -12,25 +12,13 @@
 #include "arch/arm64/system/exception.h"
 #include "arch/arm64/system/system.h"
 #include "engine/system_interp.h"
+#include "test_ram.h"
 
 namespace xvm::arm64::sys {
 namespace {
 
-class Ram final : public PhysBus {
- public:
-  Ram() : mem(1 << 16, 0) {}
-  uint8_t* ram(uint64_t pa, uint64_t len) override {
-    return pa + len <= mem.size() ? mem.data() + pa : nullptr;
-  }
-  bool mmio_read(uint64_t, unsigned, uint64_t*) override { return false; }
-  bool mmio_write(uint64_t, unsigned, uint64_t) override { return false; }
-  void code(uint64_t pa, std::initializer_list<uint32_t> insns) {
-    for (uint32_t i : insns) {
-      std::memcpy(mem.data() + pa, &i, 4);
-      pa += 4;
-    }
-  }
-  std::vector<uint8_t> mem;
+struct Ram : TestRam {
+  Ram() : TestRam(1 << 16) {}
 };
 
 struct SystemInterp : ::testing::Test {

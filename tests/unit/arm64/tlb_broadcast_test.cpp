@@ -10,21 +10,14 @@
 
 #include "arch/arm64/features.h"
 #include "arch/arm64/system/system.h"
+#include "test_ram.h"
 
 namespace xvm::arm64::sys {
 namespace {
 
 // 1 MiB of RAM at physical 0: tables at 0x1000.., data pages at 0x10000 and 0x20000.
-class Ram final : public PhysBus {
- public:
-  Ram() : mem(1 << 20, 0) {}
-  uint8_t* ram(uint64_t pa, uint64_t len) override {
-    return pa + len <= mem.size() ? mem.data() + pa : nullptr;
-  }
-  bool mmio_read(uint64_t, unsigned, uint64_t*) override { return false; }
-  bool mmio_write(uint64_t, unsigned, uint64_t) override { return false; }
-  void put64(uint64_t pa, uint64_t v) { std::memcpy(mem.data() + pa, &v, 8); }
-  std::vector<uint8_t> mem;
+struct Ram : TestRam {
+  Ram() : TestRam(1 << 20) {}
 };
 
 constexpr uint64_t kVa = 0x5000;
