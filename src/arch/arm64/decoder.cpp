@@ -60,17 +60,15 @@ namespace xvm::arm64 {
 
 bool ends_block_in_system_mode(uint32_t insn) {
   if (insn == 0xd503207f) return true;                        // WFI
-  if ((insn & 0xfff8f01f) == 0xd500401f) return true;         // MSR (immediate)
-  const uint32_t enc = (insn >> 5) & 0xffff;                  // op0 op1 CRn CRm op2 (sysreg())
   if ((insn & 0xfff00000) == 0xd5100000) {                    // MSR (register)
-    switch (enc | 0x8000) {
-      case sysreg(3, 3, 4, 2, 0):   // NZCV
-      case sysreg(3, 3, 4, 4, 0):   // FPCR
-      case sysreg(3, 3, 4, 4, 1):   // FPSR
-      case sysreg(3, 3, 13, 0, 2):  // TPIDR_EL0
-        return false;
-      default:
+    switch ((insn >> 5) & 0xffff) {                           // op0 op1 CRn CRm op2 (sysreg())
+      case sysreg(3, 0, 1, 0, 0):  // SCTLR_EL1
+      case sysreg(3, 0, 2, 0, 0):  // TTBR0_EL1
+      case sysreg(3, 0, 2, 0, 1):  // TTBR1_EL1
+      case sysreg(3, 0, 2, 0, 2):  // TCR_EL1
         return true;
+      default:
+        return false;
     }
   }
   if ((insn & 0xfff80000) == 0xd5080000) {  // SYS

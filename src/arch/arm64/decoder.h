@@ -108,11 +108,11 @@ std::span<const DecodeEntry> decode_table();
 // to the earlier line.
 const DecodeEntry* decode(uint32_t insn);
 
-// In system mode, instructions after which an engine must look at the machine again before
-// going on, though they do not set pc themselves: WFI (the vCPU waits), MSR (immediate) and
-// MSR (register) of anything but NZCV/FPCR/FPSR/TPIDR_EL0 (DAIF, TTBRx, SCTLR, timers and the
-// GIC CPU interface change interrupts or translation), TLBI and AT. Engines end blocks after
-// them and do not link such a block to the next.
+// In system mode, instructions after which an engine must go back to its dispatcher, though
+// they do not set pc themselves: WFI (the vCPU waits), MSR to SCTLR_EL1/TTBRx_EL1/TCR_EL1
+// (the translation regime changes), TLBI and AT. Engines end blocks after them and do not link
+// such a block to the next. (Writes that may raise or unmask an interrupt -- DAIF, the timer,
+// the GIC CPU interface -- set the Cpu's interrupt request instead, which every exit checks.)
 bool ends_block_in_system_mode(uint32_t insn);
 
 }  // namespace xvm::arm64

@@ -100,6 +100,7 @@ class VcpuSysRegs final : public arm64::sys::SysRegHooks {
     }
     return timer_.read(el, state_.cntkctl_el1, enc, v);
   }
+  bool interrupt_pending() override { return gic_.irq_pending(cpu_); }
   bool write(unsigned el, uint32_t enc, uint64_t v) override {
     if (is_gic_cpu_register(enc)) return el == 1 && gic_.cpu_write(cpu_, enc, v);
     return timer_.write(el, state_.cntkctl_el1, enc, v);

@@ -3,7 +3,8 @@
 // and an illegal exception return sets PSTATE.IL so that the instruction at the return
 // address raises an Illegal Execution state exception (EC 0x0E) instead of running (Arm ARM
 // "PC alignment checking", "Illegal return events from AArch64 state", "The Illegal
-// Execution state exception"). The MMU is off: virtual = physical, RAM at 0.
+// Execution state exception"); and when unmasking asks the machine to take an interrupt.
+// The MMU is off: virtual = physical, RAM at 0.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -75,6 +76,67 @@ TEST_F(SystemInterp, LegalReturnRunsTheTarget) {
   }
   ASSERT_EQ(s.kind, StopKind::Syscall);
   EXPECT_EQ(cpu.x[0], 42u);
+}
+
+// Unmasking with MSR DAIFClr, MSR DAIF or ERET raises the interrupt request (the engine leaves
+// so that the machine takes the interrupt) exactly when it unmasks IRQ or FIQ while the
+// interrupt controller signals one (Arm ARM: a pending unmasked interrupt is taken);
+// masking never does.
+struct Signals final : SysRegHooks {
+  bool signalled = false;
+  bool read(unsigned, uint32_t, uint64_t*) override { return false; }
+  bool write(unsigned, uint32_t, uint64_t) override { return false; }
+  bool interrupt_pending() override { return signalled; }
+};
+
+struct DaifUnmask : SystemInterp {
+  Signals irq;
+  void SetUp() override {
+    SystemInterp::SetUp();
+    sys.set_hooks(&irq);
+    sys.state.daif = spsr::kDaif;
+  }
+  bool requested() { return cpu.pending & kPendingInterrupt; }
+};
+
+TEST_F(DaifUnmask, DaifClrWithASignalledIrqRequests) {
+  irq.signalled = true;
+  ram.code(0x1000, {0xd50342ff});  // MSR DAIFClr, #2 (I)
+  interp.run(cpu, 1);
+  EXPECT_EQ(sys.state.daif, spsr::kD | spsr::kA | spsr::kF);
+  EXPECT_TRUE(requested());
+}
+
+TEST_F(DaifUnmask, DaifClrWithNothingSignalledDoesNot) {
+  ram.code(0x1000, {0xd50342ff});  // MSR DAIFClr, #2
+  interp.run(cpu, 1);
+  EXPECT_FALSE(requested());
+}
+
+TEST_F(DaifUnmask, MaskingNeverRequests) {
+  irq.signalled = true;
+  sys.state.daif = 0;
+  cpu.x[1] = spsr::kI;
+  ram.code(0x1000, {0xd50342df, 0xd51b4221});  // MSR DAIFSet, #2; MSR DAIF, X1
+  interp.run(cpu, 2);
+  EXPECT_EQ(sys.state.daif, spsr::kI);
+  EXPECT_FALSE(requested());
+}
+
+TEST_F(DaifUnmask, MsrDaifAndEretUnmaskingRequest) {
+  irq.signalled = true;
+  cpu.x[1] = 0;
+  ram.code(0x1000, {0xd51b4221});  // MSR DAIF, X1
+  interp.run(cpu, 1);
+  EXPECT_TRUE(requested());
+  cpu.pending = 0;
+  sys.state.daif = spsr::kDaif;
+  sys.state.elr_el1 = 0x3000;
+  sys.state.spsr_el1 = spsr::kEL1h;  // DAIF clear
+  ram.code(0x1004, {0xd69f03e0});     // ERET
+  interp.run(cpu, 1);
+  EXPECT_EQ(cpu.pc, 0x3000u);
+  EXPECT_TRUE(requested());
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ void HVC(Cpu& cpu, uint32_t insn) {
 // ERET (Arm ARM C6.2 ERET): system mode at EL1 only.
 void ERET(Cpu& cpu, uint32_t insn) {
   if (!cpu.sys || cpu.sys->state.el == 0) undefined(cpu, insn);
+  const uint64_t old_daif = cpu.sys->state.daif;
   sys::exception_return(cpu, cpu.sys->state);
   // PSTATE.IL is set only by an exception return (an illegal one, or SPSR.IL): the
   // instruction at the return address then raises an Illegal Execution state exception
@@ -52,8 +53,8 @@ void ERET(Cpu& cpu, uint32_t insn) {
     s.kind = StopKind::IllegalState;
     raise_stop(cpu, s);
   }
-  // PSTATE.DAIF may have unmasked a pending interrupt: let the machine look.
-  __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
+  // PSTATE.DAIF may have unmasked a signalled interrupt: then the machine takes it.
+  cpu.sys->daif_written(cpu, old_daif);
 }
 void SMC(Cpu& cpu, uint32_t insn) {
   undefined(cpu, insn);
@@ -132,12 +133,12 @@ void MSR_imm(Cpu& cpu, uint32_t insn) {
   if (daif_form && s->state.el == 0 && !el0_daif_ok) sys_trap(cpu, insn);
   if (daif_form) {
     // DAIFSet / DAIFClr: CRm bits 3..0 are D, A, I, F (PSTATE bits 9..6).
-    const uint64_t bits = uint64_t{crm} << 6;
+    const uint64_t bits = uint64_t{crm} << 6, old = s->state.daif;
     if (op2 == 6) {
       s->state.daif |= bits;
     } else {
       s->state.daif &= ~bits;
-      __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
+      s->daif_written(cpu, old);
     }
     return;
   }

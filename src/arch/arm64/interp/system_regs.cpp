@@ -111,13 +111,16 @@ void MSR_reg(Cpu& cpu, uint32_t insn) {
   const uint64_t v = cpu.xr(f.u<'t'>());
   const uint32_t key = sysreg(2 + f.u<'o'>(), f.u<'p'>(), f.u<'k'>(), f.u<'m'>(), f.u<'q'>());
   if (cpu.sys) {
+    const uint64_t old_daif = cpu.sys->state.daif;
     if (!cpu.sys->write_sysreg(cpu, key, v)) el0_refused(cpu, key, insn);
-    // Writes to DAIF (op1 3, CRn 4), the timer (op1 3, CRn 14) or the GIC CPU interface
-    // (op1 0, CRn 12; ICC_PMR_EL1 is CRn 4) can unmask or raise an interrupt: the slice ends
-    // so that the machine looks. Other registers leave the interrupt state alone.
+    // Writes to the timer (op1 3, CRn 14) or the GIC CPU interface (op1 0, CRn 12;
+    // ICC_PMR_EL1 is CRn 4) can raise an interrupt or move a deadline: the engine leaves so
+    // that the machine looks. A write to DAIF does so when it unmasks a signalled interrupt.
+    // Other registers leave the interrupt state alone.
     const unsigned op1 = (key >> 11) & 7, crn = (key >> 7) & 15;
-    if (key == sysreg(3, 3, 4, 2, 1) || (op1 == 3 && crn == 14) || (op1 == 0 && crn == 12) ||
-        key == sysreg(3, 0, 4, 6, 0))
+    if (key == sysreg(3, 3, 4, 2, 1))
+      cpu.sys->daif_written(cpu, old_daif);
+    else if ((op1 == 3 && crn == 14) || (op1 == 0 && crn == 12) || key == sysreg(3, 0, 4, 6, 0))
       __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
     return;
   }

@@ -33,6 +33,8 @@ class SysRegHooks {
   virtual ~SysRegHooks() = default;
   virtual bool read(unsigned el, uint32_t enc, uint64_t* value) = 0;
   virtual bool write(unsigned el, uint32_t enc, uint64_t value) = 0;
+  // Whether the interrupt controller signals an IRQ to this vCPU now (masked or not).
+  virtual bool interrupt_pending() { return true; }
 };
 
 class System {
@@ -105,6 +107,13 @@ class System {
   // MRS/MSR of encoding `enc` at the current EL; false = UNDEFINED there.
   bool read_sysreg(Cpu& cpu, uint32_t enc, uint64_t* value);
   bool write_sysreg(Cpu& cpu, uint32_t enc, uint64_t value);
+  // PSTATE.DAIF was just written (MSR, ERET), and was `old_daif`: when that unmasked IRQ or
+  // FIQ while one is signalled, raise the interrupt request so that the engine leaves and the
+  // machine takes it. (One signalled later raises the request itself: the GIC kicks the vCPU.)
+  void daif_written(Cpu& cpu, uint64_t old_daif) {
+    if ((old_daif & ~state.daif & (spsr::kI | spsr::kF)) && (!hooks_ || hooks_->interrupt_pending()))
+      __atomic_fetch_or(&cpu.pending, kPendingInterrupt, __ATOMIC_RELAXED);
+  }
   // SYS (op0 = 1): TLBI, AT, DC, IC; false = UNDEFINED.
   bool sys_op(Cpu& cpu, uint32_t enc, uint64_t xt);
   // IC IVAU of va (at EL1, or at EL0 under SCTLR_EL1.UCI): the RAM page it maps to gets a new
