@@ -23,6 +23,7 @@ struct BootOptions {
   std::string console = "stdio";
   std::string engine = "tiered";
   uint32_t jit_threshold = 50;
+  uint64_t jit_cache_kib = 32768;
   double timeout = 0;
   bool stats = false;
 };
@@ -61,6 +62,7 @@ void boot(const BootOptions& o) {
   c.timeout_s = o.timeout;
   c.engine = o.engine;
   c.jit_threshold = o.jit_threshold;
+  c.jit_cache_bytes = o.jit_cache_kib << 10;
   c.count_insns = o.stats;
   c.nets = o.nets;
   c.rng = !o.no_rng;
@@ -127,6 +129,11 @@ void add_boot_command(CLI::App& app) {
   cmd->add_option("--jit-threshold", o->jit_threshold,
                   "tiered engine: runs of a block before it is translated")
       ->capture_default_str();
+  cmd->add_option("--jit-cache-size", o->jit_cache_kib,
+                  "code cache per vCPU in KiB; flushed when full")
+      ->capture_default_str()
+      ->type_name("KIB")
+      ->check(CLI::Range(uint64_t{64}, uint64_t{1} << 21));
   cmd->add_option("--timeout", o->timeout,
                   "stop the guest after this many seconds, exit status 124 (0 = never)");
   cmd->add_flag("--stats", o->stats,

@@ -3,15 +3,16 @@
 # checks its protocol (docs/guest-images.md): the XVM-GUEST-READY marker with the CPU count,
 # the output of the xvm.cmd command, and that the machine powers itself off. Three boots:
 # one CPU; two CPUs; a virtio-blk disk the guest reads from and writes to.
-#   guest_image_test.sh [MACHINE [ENGINE]]
+#   guest_image_test.sh [MACHINE [ENGINE [XVM-OPTION…]]]
 # MACHINE is `qemu` (default: qemu-system-aarch64, the independent reference) or the path of an
-# xvm binary, whose `xvm boot --engine ENGINE` (default: xvm's default) must then pass the
-# same checks.
+# xvm binary, whose `xvm boot --engine ENGINE [XVM-OPTION…]` (default: xvm's default engine)
+# must then pass the same checks.
 # $((...)) in single quotes is for the guest's shell; commas are QEMU's option syntax.
 # shellcheck disable=SC2016,SC2054
 set -u
 machine="${1:-qemu}"
 engine="${2:-}"
+extra=("${@:3}")
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 skip() { echo "SKIPPED: $*"; exit 77; }
 failed=0
@@ -56,13 +57,14 @@ boot() {
     cmd=("$machine" boot --arch arm64 --kernel "$kernel" --initrd "$initrd" --append "$append"
          --memory 512M --cpus "$cpus" --console stdio)
     [ -z "$engine" ] || cmd+=(--engine "$engine")
+    cmd+=("${extra[@]}")
     [ -z "$disk" ] || cmd+=(--disk "$disk")
   fi
   start=$(date +%s%N)
   timeout 60 "${cmd[@]}" < /dev/null 2>&1 | tr -d '\r' > "$work/$name.log"
   status=${PIPESTATUS[0]}
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  echo "boot $name ($machine${engine:+ --engine $engine}, cpus=$cpus): $((ms / 1000)).$(printf %03d $((ms % 1000))) s, exit status $status"
+  echo "boot $name ($machine${engine:+ --engine $engine} ${extra[*]}, cpus=$cpus): $((ms / 1000)).$(printf %03d $((ms % 1000))) s, exit status $status"
   log="$work/$name.log"
   if [ "$status" = 124 ]; then fail "$name: still running after 60 s"
   elif [ "$status" != 0 ]; then fail "$name: exit status $status"; fi

@@ -399,6 +399,7 @@ std::expected<std::unique_ptr<Machine>, std::string> Machine::create(const Machi
       engine::JitOptions jo;
       jo.threshold = c.engine == "jit" ? 0 : c.jit_threshold;
       jo.count_insns = c.count_insns;
+      jo.cache_bytes = c.jit_cache_bytes;
       v->jit = std::make_unique<engine::Tiered>(v->cpu, jo);
     }
     m.systems.push_back(v->sys.get());

@@ -30,6 +30,7 @@ struct MachineConfig {
   // blocks translated after `jit_threshold` runs, interpreted until then.
   std::string engine = "interp";
   uint32_t jit_threshold = 50;
+  uint64_t jit_cache_bytes = uint64_t{32} << 20;  // per vCPU
   bool count_insns = false;  // exact instruction counts under the JIT (--stats)
 };
 
