@@ -7,7 +7,7 @@
 
 namespace xvm::difftest::sys {
 
-inline constexpr size_t kNumExclusions = 4;
+inline constexpr size_t kNumExclusions = 6;
 const char* exclusion_name(size_t k);
 // The rule that excuses this disagreement, or -1.
 int classify(const SysCase& c, const SysRun& x, const SysRun& u);
