@@ -672,10 +672,6 @@ Stop Tiered::run(Cpu& cpu) {
   return cpu.stop;
 }
 
-}  // namespace xvm::engine
-
-namespace xvm::engine {
-
 // System mode: as run(), with every entry from the dispatcher checked against the MMU (the
 // page pc maps to now, its code version) and the tables emptied when the translation regime or
 // guest code changed. Leaves on a stop or a pending interrupt request (the machine's ticker
