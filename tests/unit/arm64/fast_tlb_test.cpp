@@ -108,6 +108,22 @@ TEST_F(FastTlb, TlbiByVaDropsThePage) {
   EXPECT_NE(hit(1, 0x6000, 4, false), nullptr);
 }
 
+// TBI (TCR_EL1.TBI0): a tagged pointer reaches the same page, and a TLBI of the page (by its
+// untagged address, as Linux issues it) must drop what the tagged accesses cached too.
+TEST_F(FastTlb, TlbiByVaDropsTaggedAliases) {
+  sys.state.tcr_el1 |= uint64_t{1} << 37;  // TBI0
+  sys.translation_changed();
+  map(0x5000, 0x10000, ap(0));
+  std::memcpy(ram.mem.data() + 0x10000, "A", 1);
+  std::memcpy(ram.mem.data() + 0x11000, "B", 1);
+  const uint64_t tagged = 0x5000 | (uint64_t{0x12} << 56);
+  EXPECT_EQ(sys.load(cpu, tagged, 1), uint64_t{'A'});
+  map(0x5000, 0x11000, ap(0));
+  ASSERT_TRUE(sys.sys_op(cpu, sysreg(1, 0, 8, 7, 1), 0x5000 >> 12));  // TLBI VAE1
+  EXPECT_EQ(hit(1, tagged, 1, false), nullptr);
+  EXPECT_EQ(sys.load(cpu, tagged, 1), uint64_t{'B'});
+}
+
 TEST_F(FastTlb, AsidChangeKeepsGlobalPagesOnly) {
   map(0x5000, 0x10000, ap(0));        // global
   map(0x6000, 0x11000, ap(1) | kNg);  // this ASID's

@@ -63,6 +63,7 @@ uint16_t System::compute_asid() const {
 
 void System::flush_tlb() {
   for (TlbEntry& e : tlb_) e.tag = ~uint64_t{0};
+  tagged_ = false;
   ++generation_;
   ++full_flushes_;
   flush_fast_tlb();
@@ -108,6 +109,19 @@ void System::flush_tlb_page(uint64_t va) {
         f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
     }
   }
+  if (tagged_) {
+    // Entries of other tags (TBI: any top byte) for the page: look at every entry.
+    const auto same_page = [va](uint64_t page_va) {
+      return ((page_va ^ va) & 0x00ff'ffff'ffff'f000) == 0;
+    };
+    for (TlbEntry& e : tlb_)
+      if (e.tag != ~uint64_t{0} && same_page(e.tag << 12)) e.tag = ~uint64_t{0};
+    for (auto& table : fast_tlb_)
+      for (FastTlbEntry& f : table)
+        if ((f.read_tag != ~uint64_t{0} && same_page(f.read_tag)) ||
+            (f.write_tag != ~uint64_t{0} && same_page(f.write_tag)))
+          f = {~uint64_t{0}, ~uint64_t{0}, 0, 0};
+  }
   ++generation_;
   flushed_pages_[page_flushes_++ % kFlushedPagesKept] = va & ~(kPage - 1);
 }
@@ -136,6 +150,7 @@ const System::TlbEntry* System::entry(uint64_t va, Fault* fault) {
     return nullptr;
   }
   e.tag = vpn;
+  if (const uint64_t top = va >> 56; top != 0 && top != 0xff) tagged_ = true;
   e.pa_page = w.pa & ~(kPage - 1);
   e.host = bus_.ram(e.pa_page, kPage);
   e.asid = w.asid;

@@ -197,6 +197,9 @@ class System {
   uint64_t full_flushes_ = 0, asid_changes_ = 0, page_flushes_ = 0;
   uint64_t flushed_pages_[kFlushedPagesKept] = {};
   bool fetched_global_ = false;
+  // An entry (main or fast TLB) may be for a tagged address (top byte neither 0x00 nor 0xff,
+  // TBI): a TLBI of its page must then look at every entry.
+  bool tagged_ = false;
   uint16_t asid_ = 0;
   const std::vector<System*>* peers_ = nullptr;
   Cpu* cpu_ = nullptr;
