@@ -304,7 +304,9 @@ TEST(VirtioBlk, AMalformedChainNeedsResetAndTheDeviceRecoversAfterIt) {
   f.drv->set_desc(0, kHdr, 16, 1, 0);  // a loop
   f.drv->publish(0);
   f.wr(kQNotify, 0);
-  for (int i = 0; i < 5000 && !(f.rd(kStatus) & NEEDS_RESET); ++i)
+  // The worker sets NEEDS_RESET, records the reason, then notifies: wait for the
+  // notification (status alone may be seen before it).
+  for (int i = 0; i < 5000 && !((f.rd(kStatus) & NEEDS_RESET) && (f.rd(kIntStatus) & 2)); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(f.rd(kStatus) & NEEDS_RESET, NEEDS_RESET);
   EXPECT_EQ(f.rd(kIntStatus) & 2, 2u);  // configuration change notification
