@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/splitmix.h"
+
 namespace xvm::difftest {
 
 // The guest address space both sides see (docs/difftest.md): one executable code page holding
@@ -15,22 +17,7 @@ constexpr uint64_t kPageSize = 0x1000;
 constexpr uint64_t kWindow = 0x100000;
 constexpr uint64_t kWindowSize = 0x10000;
 
-// Deterministic, platform-independent PRNG (splitmix64): a seed names the same test everywhere.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t next() {
-    uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
-  bool chance(unsigned percent) { return below(100) < percent; }
-
- private:
-  uint64_t s_;
-};
+using test::Rng;
 
 struct State {
   uint64_t x[31] = {};

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "common/splitmix.h"
 #include "elf_builder.h"
 #include "linux/elf_loader.h"
 
@@ -131,17 +132,7 @@ extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((we
 
 namespace {
 
-// splitmix64: a fixed, portable sequence for a given seed (runs are reproducible).
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
-};
+using xvm::test::Rng;
 
 struct Field {
   uint32_t offset, width;

@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/splitmix.h"
 #include "devices/virtio/blk/device.h"
 #include "devices/virtio/mmio.h"
 #include "memory/phys.h"
@@ -308,16 +309,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #ifndef XVM_LIBFUZZER
 namespace {
 
-// splitmix64: a fixed, portable sequence for a given seed (runs are reproducible).
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-    return z ^ (z >> 31);
-  }
-};
+using xvm::test::Rng;
 
 const char* const kFailureFile = "virtqueue_fuzz_failure.bin";
 

@@ -303,9 +303,13 @@ void System::probe(Cpu& cpu, uint64_t va, uint64_t n, bool write) {
   uint64_t pa;
   const uint64_t next = (va | (kPage - 1)) + 1;
   const Access a = write ? Access::Write : Access::Read;
-  if (write) translate(cpu, next, a, &pa);
-  translate(cpu, va, a, &pa);
-  translate(cpu, next, a, &pa);
+  if (write) {
+    translate(cpu, next, a, &pa);
+    translate(cpu, va, a, &pa);
+  } else {
+    translate(cpu, va, a, &pa);
+    translate(cpu, next, a, &pa);
+  }
 }
 
 void System::invalidate_code(uint64_t va) {
